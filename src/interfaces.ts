@@ -135,6 +135,16 @@ export interface Consensus extends Startable {
   clean(options?: AbortOptions): Promise<void>
 }
 
+/**
+ * Topic-based publish/subscribe among cluster peers (gossipsub on the
+ * cluster host; an in-memory hub in tests).
+ */
+export interface PubSub {
+  publish(topic: string, data: Uint8Array, options?: AbortOptions): Promise<void>
+  /** Returns an unsubscribe function. `from` is the publisher's peer ID. */
+  subscribe(topic: string, handler: (data: Uint8Array, from: PeerIdString) => void): () => void
+}
+
 /** Pluggable network side of the Merkle-CRDT. */
 export interface CRDTBroadcaster {
   broadcast(data: Uint8Array, options?: AbortOptions): Promise<void>
