@@ -1,0 +1,141 @@
+/**
+ * @packageDocumentation
+ *
+ * The network side of the Merkle-CRDT on the cluster host:
+ * - heads are broadcast over gossipsub on a topic derived from
+ *   `crdt.cluster_name` (base58 of its MD5 multihash, as the reference);
+ * - missing DAG nodes are fetched with bitswap over the cluster host, from
+ *   a blockstore backed by the peer's datastore.
+ */
+import { createHash } from 'node:crypto'
+import { withBitswap } from '@helia/bitswap'
+import { createHeliaLight } from 'helia'
+import { base58btc } from 'multiformats/bases/base58'
+import { MemoryDatastore } from 'datastore-core'
+import type { AbortOptions, CRDTBroadcaster, DAGSyncer, Logger, PubSub, Startable } from '../../interfaces.js'
+import type { Libp2p } from '@libp2p/interface'
+import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+
+/** The pubsub topic of a cluster: base58btc of the MD5 multihash of its name. */
+export function crdtTopic (clusterName: string): string {
+  const digest = createHash('md5').update(clusterName).digest()
+  const mh = new Uint8Array(2 + 1 + digest.length)
+  mh.set([0xd5, 0x01, digest.length])
+  mh.set(digest, 3)
+  return base58btc.baseEncode(mh)
+}
+
+/** CRDT heads broadcaster over a PubSub topic. */
+export function createPubsubBroadcaster (pubsub: PubSub, topic: string): CRDTBroadcaster & { close(): void } {
+  const handlers: Array<(data: Uint8Array, from: string) => void> = []
+  const unsubscribe = pubsub.subscribe(topic, (data, from) => {
+    for (const h of handlers) h(data, from)
+  })
+  return {
+    async broadcast (data: Uint8Array, options?: AbortOptions): Promise<void> {
+      await pubsub.publish(topic, data, options)
+    },
+    onMessage (handler) {
+      handlers.push(handler)
+    },
+    close () {
+      unsubscribe()
+    }
+  }
+}
+
+/** Local storage of DAG blocks (the CRDT keeps them in its datastore). */
+export interface LocalBlocks {
+  get(cid: CID, options?: AbortOptions): Promise<Uint8Array | undefined>
+  put(cid: CID, bytes: Uint8Array, options?: AbortOptions): Promise<void>
+  has(cid: CID, options?: AbortOptions): Promise<boolean>
+}
+
+async function concat (bytes: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  if (bytes instanceof Uint8Array) return bytes
+  const parts: Uint8Array[] = []
+  for await (const b of bytes) parts.push(b)
+  return Buffer.concat(parts)
+}
+
+/** Adapts {@link LocalBlocks} to the interface-blockstore contract Helia needs. */
+function toBlockstore (local: LocalBlocks): Blockstore {
+  const notFound = (cid: CID): Error => Object.assign(new Error(`Not Found: ${cid.toString()}`), { name: 'NotFoundError' })
+  const bs: Blockstore = {
+    async has (cid, options) { return await local.has(cid, options) },
+    async put (cid, bytes, options) {
+      await local.put(cid, await concat(bytes), options)
+      return cid
+    },
+    async * putMany (source, options) {
+      for await (const pair of source as AsyncIterable<InputPair>) {
+        await local.put(pair.cid, await concat(pair.bytes), options)
+        yield pair.cid
+      }
+    },
+    get (cid, options) {
+      return (async function * () {
+        const b = await local.get(cid, options)
+        if (b == null) throw notFound(cid)
+        yield b
+      })()
+    },
+    async * getMany (source, options) {
+      for await (const cid of source as AsyncIterable<CID>) {
+        const b = await local.get(cid, options)
+        if (b == null) throw notFound(cid)
+        yield { cid, bytes: (async function * () { yield b })() } satisfies Pair
+      }
+    },
+    async delete () {},
+    async * deleteMany (source) {
+      for await (const cid of source as AsyncIterable<CID>) yield cid
+    },
+    async * getAll () {}
+  }
+  return bs
+}
+
+export interface BitswapDAGSyncerComponents {
+  libp2p: Libp2p
+  blocks: LocalBlocks
+  logger: Logger
+}
+
+export interface BitswapDAGSyncerInit {
+  /** Per-block fetch timeout (reference: DAGSyncerTimeout 2 min). */
+  timeout?: number
+}
+
+/**
+ * A DAGSyncer that reads local blocks first and fetches missing ones with
+ * bitswap from connected cluster peers.
+ */
+export function createBitswapDAGSyncer (components: BitswapDAGSyncerComponents, init: BitswapDAGSyncerInit = {}): DAGSyncer & Startable {
+  const timeout = init.timeout ?? 120_000
+  const helia = createHeliaLight({ blockstore: toBlockstore(components.blocks), datastore: new MemoryDatastore() })
+  Object.defineProperty(helia, 'libp2p', { value: components.libp2p, enumerable: true })
+  withBitswap(helia as Parameters<typeof withBitswap>[0])
+  return {
+    async start () {
+      await helia.start()
+    },
+    async stop () {
+      await helia.stop()
+    },
+    async get (cid: CID, options?: AbortOptions): Promise<Uint8Array> {
+      const local = await components.blocks.get(cid, options)
+      if (local != null) return local
+      const signal = AbortSignal.any([AbortSignal.timeout(timeout), ...(options?.signal != null ? [options.signal] : [])])
+      components.logger.debug('fetching DAG block %s over bitswap', cid.toString())
+      return await concat(helia.blockstore.get(cid, { signal }))
+    },
+    async put (cid: CID, bytes: Uint8Array, options?: AbortOptions): Promise<void> {
+      await helia.blockstore.put(cid, bytes, options)
+    },
+    async has (cid: CID, options?: AbortOptions): Promise<boolean> {
+      return await components.blocks.has(cid, options)
+    }
+  }
+}
