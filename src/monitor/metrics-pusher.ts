@@ -3,6 +3,7 @@
  * `pushPingMetrics` / `pushInformerMetrics`).
  */
 import { metricDiscard, metricTTL } from './metric.js'
+import { ConfigError } from '../errors.js'
 import { newPingMetric, pingValueValid, publicIPFSAddresses } from './ping.js'
 import { repeatingTask } from '../utils/repeating-task.js'
 import type { MetricsPusherComponents, MetricsPusherInit } from './index.js'
@@ -34,6 +35,7 @@ export class MetricsPusher implements Startable {
   private started = false
 
   constructor (components: MetricsPusherComponents, init: MetricsPusherInit) {
+    if (!(init.monitorPingInterval > 0)) throw new ConfigError('cluster.monitoring_interval is invalid')
     this.log = components.logger.forComponent('cluster')
     this.monitor = components.monitor
     this.peerId = components.peerId

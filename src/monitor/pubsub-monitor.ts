@@ -2,6 +2,7 @@
  * PeerMonitor over pubsub (reference `monitor/pubsubmon`).
  */
 import { decodeMetric, encodeMetric } from './codec.js'
+import { ConfigError } from '../errors.js'
 import { MetricStore } from './metric-store.js'
 import { metricDiscard, metricExpired, nowNs } from './metric.js'
 import { repeatingTask } from '../utils/repeating-task.js'
@@ -39,6 +40,7 @@ export class PubsubMonitor implements PeerMonitor {
   private checker?: RepeatingTask
 
   constructor (components: PubsubMonitorComponents, init: PubsubMonitorInit) {
+    if (!(init.checkInterval > 0)) throw new ConfigError('pubsubmon.check_interval too low')
     this.log = components.logger.forComponent('monitor')
     this.pubsub = components.pubsub
     this.peerId = components.peerId

@@ -293,3 +293,11 @@ function decode58 (s: string): Uint8Array {
   for (const c of s) { if (c === '1') out.unshift(0); else break }
   return new Uint8Array(out)
 }
+
+describe('monitor config', () => {
+  it('rejects a check_interval that is not positive', () => {
+    const hub = new PubSubHub()
+    assert.throws(() => createPubsubMonitor({ pubsub: hub.forPeer(testPeerId(0)), peerId: testPeerId(0), logger: silentLogger() }, { checkInterval: 0 }),
+      { name: 'ConfigError', message: 'pubsubmon.check_interval too low' })
+  })
+})
