@@ -1,6 +1,8 @@
 /**
  * Runs `fn` every `interval` ms until stopped. Each run gets an AbortSignal
  * that aborts on stop. Runs never overlap; errors are handed to `onError`.
+ * When `fn` resolves to a number, that many ms are waited before the next
+ * run instead of `interval` (variable periods, e.g. TTL/2 after a success).
  */
 export interface RepeatingTaskInit {
   runImmediately?: boolean
@@ -16,7 +18,7 @@ export interface RepeatingTask {
   runNow(): void
 }
 
-export function repeatingTask (fn: (signal: AbortSignal) => Promise<void> | void, interval: number, init: RepeatingTaskInit = {}): RepeatingTask {
+export function repeatingTask (fn: (signal: AbortSignal) => Promise<void | number> | void | number, interval: number, init: RepeatingTaskInit = {}): RepeatingTask {
   let timer: ReturnType<typeof setTimeout> | undefined
   let controller = new AbortController()
   let running: Promise<void> | undefined
@@ -28,23 +30,26 @@ export function repeatingTask (fn: (signal: AbortSignal) => Promise<void> | void
     return Math.max(1, interval * (1 + (Math.random() * 2 - 1) * j))
   }
 
-  const schedule = (): void => {
+  const schedule = (delay?: number): void => {
     if (!started) return
     clearTimeout(timer)
-    timer = setTimeout(run, Math.min(nextDelay(), 2 ** 31 - 1))
+    const ms = delay != null && Number.isFinite(delay) ? Math.max(0, delay) : nextDelay()
+    timer = setTimeout(run, Math.min(ms, 2 ** 31 - 1))
     timer.unref?.()
   }
 
   const run = (): void => {
     if (!started || running != null) return
     running = (async () => {
+      let next: number | undefined
       try {
-        await fn(controller.signal)
+        const res = await fn(controller.signal)
+        if (typeof res === 'number') next = res
       } catch (err) {
         if (!controller.signal.aborted) init.onError?.(err)
       } finally {
         running = undefined
-        schedule()
+        schedule(next)
       }
     })()
   }
