@@ -584,28 +584,3 @@ export function versionFromJSON (value: unknown): { version: string } {
   const o = asObject(value, 'api.Version')
   return { version: optString(getCI(o, 'version'), 'version') }
 }
-
-/**
- * The value of a `ping` metric: `{"peer_name":…,"ipfs_id":…,"ipfs_addresses":[…]}`
- * with empty keys omitted. Garbage decodes to `{}`.
- */
-export function encodePingValue (v: import('./types.js').PingValue): string {
-  const out: Record<string, unknown> = {}
-  if (v.peerName != null && v.peerName !== '') out.peer_name = v.peerName
-  if (v.ipfsId != null && v.ipfsId !== '') out.ipfs_id = v.ipfsId
-  if (v.ipfsAddresses != null && v.ipfsAddresses.length > 0) out.ipfs_addresses = v.ipfsAddresses
-  return JSON.stringify(out)
-}
-
-export function decodePingValue (value: string): import('./types.js').PingValue {
-  try {
-    const o = JSON.parse(value) as Record<string, unknown>
-    const out: import('./types.js').PingValue = {}
-    if (typeof o.peer_name === 'string') out.peerName = o.peer_name
-    if (typeof o.ipfs_id === 'string') out.ipfsId = o.ipfs_id
-    if (Array.isArray(o.ipfs_addresses)) out.ipfsAddresses = o.ipfs_addresses.filter((a): a is string => typeof a === 'string')
-    return out
-  } catch {
-    return {}
-  }
-}
