@@ -31,6 +31,11 @@ export interface FakeIPFSConnectorInit {
   unpinDelay?: number
   /** Delay of pins of SLOW_CID, in ms (default 200). */
   slowDelay?: number
+  /**
+   * Time a cancelled pin/unpin takes to give up, in ms (default 0): a
+   * daemon does not stop the instant it is asked to.
+   */
+  abortLatency?: number
 }
 
 /** Something the fake saw, in order (for ordering assertions). */
@@ -53,6 +58,7 @@ export class FakeIPFSConnector implements IPFSConnector {
   pinDelay: number
   unpinDelay: number
   slowDelay: number
+  abortLatency: number
 
   /** The pinset: key → CID and mode. */
   private readonly pinset = new Map<string, { cid: CID, mode: PinMode }>()
@@ -89,6 +95,7 @@ export class FakeIPFSConnector implements IPFSConnector {
     this.pinDelay = init.pinDelay ?? 0
     this.unpinDelay = init.unpinDelay ?? 0
     this.slowDelay = init.slowDelay ?? 200
+    this.abortLatency = init.abortLatency ?? 0
   }
 
   async start (): Promise<void> {}
@@ -183,6 +190,9 @@ export class FakeIPFSConnector implements IPFSConnector {
       this.events.push({ op: 'pin', phase: 'done', cid: s })
     } catch (err) {
       if (options.signal?.aborted === true) {
+        if (this.abortLatency > 0) {
+          await new Promise((resolve) => setTimeout(resolve, this.abortLatency))
+        }
         this.abortedPins++
         this.events.push({ op: 'pin', phase: 'abort', cid: s })
       } else {
@@ -214,6 +224,9 @@ export class FakeIPFSConnector implements IPFSConnector {
       this.events.push({ op: 'unpin', phase: 'done', cid: s })
     } catch (err) {
       if (options.signal?.aborted === true) {
+        if (this.abortLatency > 0) {
+          await new Promise((resolve) => setTimeout(resolve, this.abortLatency))
+        }
         this.abortedUnpins++
         this.events.push({ op: 'unpin', phase: 'abort', cid: s })
       } else {
