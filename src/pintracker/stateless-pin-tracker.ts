@@ -21,6 +21,14 @@ import type { CID } from 'multiformats/cid'
 const NON_OPERATION_STATUSES = TrackerStatus.Pinned | TrackerStatus.UnexpectedlyUnpinned | TrackerStatus.Sharded | TrackerStatus.Remote
 /** Statuses that need the IPFS pinset to be computed. */
 const IPFS_STATUSES = TrackerStatus.Pinned | TrackerStatus.UnexpectedlyUnpinned
+/**
+ * statusAll double-checks with IPFS (pin ls of one CID) at most this many
+ * items that look unexpectedly unpinned while pins completed during the
+ * listing (they may have been pinned after IPFS was listed).
+ */
+const MAX_UNPINNED_RECHECKS = 10_000
+/** At most one failure logged at error level per this many ms. */
+const FAILURE_LOG_INTERVAL = 1000
 /** What recover acts on. */
 const RECOVERABLE = TrackerStatus.PinError | TrackerStatus.UnpinError | TrackerStatus.UnexpectedlyUnpinned
 
@@ -54,6 +62,10 @@ export class StatelessPinTracker implements PinTracker {
   private readonly latestRun = new Map<number, Run>()
   private started = false
   private lifecycle = new AbortController()
+  /** Successful pins so far (tells statusAll that IPFS changed under it). */
+  private pinsDone = 0
+  private lastFailureLog = 0
+  private failuresNotLogged = 0
 
   constructor (components: StatelessPinTrackerComponents, config: StatelessTrackerConfig) {
     this.components = components
@@ -175,6 +187,8 @@ export class StatelessPinTracker implements PinTracker {
     }
 
     let ipfsPins: CidFingerprintSet | null = null
+    const pinsDoneBefore = this.pinsDone
+    let rechecks = 0
     if (trackerStatusMatch(IPFS_STATUSES, filter)) {
       ipfsPins = await this.listIPFSPins(options)
     }
@@ -200,7 +214,12 @@ export class StatelessPinTracker implements PinTracker {
         // The filter cannot match pinned/unexpectedly_unpinned.
         continue
       } else {
-        const ipfsStatus = ipfsPins.get(pin.cid)
+        let ipfsStatus = ipfsPins.get(pin.cid)
+        if ((ipfsStatus == null || !isPinnedFor(ipfsStatus, pin.maxDepth)) && this.pinsDone !== pinsDoneBefore && rechecks < MAX_UNPINNED_RECHECKS) {
+          // Pinned after IPFS was listed?
+          rechecks++
+          ipfsStatus = await this.components.ipfs.pinLsCid(pin, options).catch(() => ipfsStatus)
+        }
         if (ipfsStatus != null && isPinnedFor(ipfsStatus, pin.maxDepth)) {
           status = TrackerStatus.Pinned
         } else {
@@ -383,6 +402,7 @@ export class StatelessPinTracker implements PinTracker {
         }
         this.log.debug('pinning %s', cid)
         await this.components.ipfs.pin(pin, { signal })
+        this.pinsDone++
       } else {
         if (pin != null && (pin.type === PinType.Meta || this.isAllocatedHere(pin))) {
           this.log.debug('unpin of %s no longer needed', cid)
@@ -401,7 +421,24 @@ export class StatelessPinTracker implements PinTracker {
       }
       const text = errorText(err)
       ops.setError(slot, text)
-      this.log.error('%s of %s failed: %s', typeName(type), cid, text)
+      this.logFailure(type, cid, text)
+    }
+  }
+
+  /**
+   * Logs operation failures at error level at most once a second (an IPFS
+   * outage fails every queued operation), the rest at debug level.
+   */
+  private logFailure (type: OperationTypeValue, cid: CID, text: string): void {
+    const now = Date.now()
+    if (now - this.lastFailureLog >= FAILURE_LOG_INTERVAL) {
+      const more = this.failuresNotLogged > 0 ? ` (and ${this.failuresNotLogged} more failures since the last report)` : ''
+      this.log.error('%s of %s failed: %s%s', typeName(type), cid, text, more)
+      this.lastFailureLog = now
+      this.failuresNotLogged = 0
+    } else {
+      this.failuresNotLogged++
+      this.log.debug('%s of %s failed: %s', typeName(type), cid, text)
     }
   }
 

@@ -159,6 +159,32 @@ describe('pintracker: statusAll edge cases', () => {
     }
   })
 
+  it('does not report as unexpectedly unpinned an item pinned after IPFS was listed', async () => {
+    const h = await startTracker()
+    try {
+      const first = testPin(testCid('first'))
+      const late = testPin(testCid('late'))
+      h.ipfs.setPinned(first.cid)
+      await h.state.add(first)
+      h.ipfs.pause('pin')
+      await h.state.add(late)
+      await h.tracker.track(late)
+      const it = h.tracker.statusAll(0)[Symbol.asyncIterator]()
+      const one = await it.next()
+      assert.equal(one.done, false)
+      assert.equal(one.value?.status, TrackerStatus.Pinned)
+      // IPFS was listed before `late` got pinned.
+      h.ipfs.resume('pin')
+      await h.waitStatus(late.cid, TrackerStatus.Pinned)
+      const two = await it.next()
+      assert.ok(two.value?.cid.equals(late.cid))
+      assert.equal(two.value?.status, TrackerStatus.Pinned)
+      assert.equal((await it.next()).done, true)
+    } finally {
+      await h.stop()
+    }
+  })
+
   it('matches IPFS pins across CID versions', async () => {
     const h = await startTracker()
     try {
