@@ -102,6 +102,11 @@ export function applyEnvToState (state: SectionState, env: Env, ctx: { baseDir: 
     if (err instanceof EnvParseError) throw configError(err.message)
     throw err
   }
+  const aliases = ALIASED.get(env)
+  for (const u of used.values()) {
+    const alias = aliases?.get(u.name)
+    if (alias != null) u.name = alias
+  }
   if (used.size === 0) return
   let values: Values
   try {
@@ -200,15 +205,28 @@ async function fetchSource (url: string, ctx: ManagerContext): Promise<string> {
   return body
 }
 
-/** The env with the aliases of our issues applied (`IPFS_API`). */
+/** For env objects made by {@link effectiveEnv}: variable → the alias that set it. */
+const ALIASED = new WeakMap<Env, Map<string, string>>()
+
+/**
+ * The env with the aliases of our issues applied: `IPFS_API` (older name)
+ * sets `CLUSTER_IPFSHTTP_NODEMULTIADDRESS` and
+ * `CLUSTER_IPFSPROXY_NODEMULTIADDRESS` unless those are set themselves.
+ */
 export function effectiveEnv (env: Env): Env {
+  if (ALIASED.has(env)) return env
   const out: Env = { ...env }
+  const aliases = new Map<string, string>()
   const ipfsApi = env.IPFS_API
   if (ipfsApi != null && ipfsApi !== '') {
     for (const name of ['CLUSTER_IPFSHTTP_NODEMULTIADDRESS', 'CLUSTER_IPFSPROXY_NODEMULTIADDRESS']) {
-      if (out[name] === undefined) out[name] = ipfsApi
+      if (out[name] === undefined) {
+        out[name] = ipfsApi
+        aliases.set(name, 'IPFS_API')
+      }
     }
   }
+  ALIASED.set(out, aliases)
   return out
 }
 
