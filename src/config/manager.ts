@@ -78,7 +78,8 @@ export function describeFieldError (err: FieldError, fileKey: string, envUsed?: 
   const value = renderValue(err.value)
   const leaf = err.path.split('.').pop() ?? ''
   const raw = typeof err.value === 'string' ? err.value : value
-  if (leaf !== '' && err.message.includes(leaf) && raw !== '' && err.message.includes(raw)) {
+  const namesValue = raw !== '' && (err.message.includes(JSON.stringify(raw)) || err.message.includes(` ${raw} `))
+  if (leaf !== '' && err.message.includes(leaf) && namesValue) {
     return err.message
   }
   return `${err.message} (at ${key}: ${value})`

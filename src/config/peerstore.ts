@@ -2,8 +2,7 @@
  * The peerstore file (spec §9.1): one multiaddress per line, each ending in
  * `/p2p/<peerID>`, `\n` terminated.
  */
-import { readFile } from 'node:fs/promises'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ensureFolder } from './files.js'
 import { parseMultiaddr, splitP2pAddr } from './multiaddr.js'

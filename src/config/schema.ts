@@ -281,7 +281,7 @@ function decodeInt (n: JNode, unsigned: boolean, f: FieldDef, ctx: DecodeContext
   throw typeError(ctx, path, `number ${n.raw}`, goTypeOf(f), n)
 }
 
-function decodeStringArray (n: JNode & { t: 'arr' }, f: FieldDef, ctx: DecodeContext, path: string): string[] {
+function decodeStringArray (n: JNode & { t: 'arr' }, ctx: DecodeContext, path: string): string[] {
   return n.items.map((item) => {
     if (item.t === 'null') return ''
     if (item.t !== 'str') throw typeError(ctx, path, jsonKind(item), 'string', item)
@@ -329,12 +329,12 @@ function decodeValue (f: FieldDef, n: JNode, existing: unknown, ctx: DecodeConte
             throw new FieldError(`json: cannot unmarshal ${jsonKind(n)} into Go value of type string`, path, new RawJSON(nodeText(n)))
           }
         }
-        return decodeStringArray(n, f, ctx, path)
+        return decodeStringArray(n, ctx, path)
       }
       throw new FieldError(`json: cannot unmarshal ${jsonKind(n)} into Go value of type string`, path, new RawJSON(nodeText(n)))
     case 'list':
       if (n.t !== 'arr') throw typeError(ctx, path, jsonKind(n), goTypeOf(f), n)
-      return decodeStringArray(n, f, ctx, path)
+      return decodeStringArray(n, ctx, path)
     case 'floatlist':
       if (n.t !== 'arr') throw typeError(ctx, path, jsonKind(n), goTypeOf(f), n)
       return n.items.map((item) => {
@@ -354,7 +354,7 @@ function decodeValue (f: FieldDef, n: JNode, existing: unknown, ctx: DecodeConte
         } else {
           if (v.t === 'null') { out[k] = null; continue }
           if (v.t !== 'arr') throw typeError(ctx, `${path}.${k}`, jsonKind(v), '[]string', v)
-          out[k] = decodeStringArray(v, f, ctx, `${path}.${k}`)
+          out[k] = decodeStringArray(v, ctx, `${path}.${k}`)
         }
       }
       return out

@@ -321,6 +321,7 @@ describe('environment variables (envconfig)', async () => {
       [{ CLUSTER_IPFSHTTP_NODEMULTIADDRESS: '' }, 'error parsing ipfs_node_multiaddress: empty multiaddr (from CLUSTER_IPFSHTTP_NODEMULTIADDRESS="")'],
       [{ CLUSTER_CRDT_TRUSTEDPEERS: 'notapeer' }, 'error parsing trusted peers: failed to parse peer ID: Unable to decode multibase string "notapeer", only inputs prefixed with b,z,k,m,u,f are supported (from CLUSTER_CRDT_TRUSTEDPEERS="notapeer")'],
       [{ CLUSTER_DISK_METRICTYPE: 'bogus' }, 'disk.metric_type is invalid (from CLUSTER_DISK_METRICTYPE="bogus")'],
+      [{ CLUSTER_DISK_METRICTYPE: 'e' }, 'disk.metric_type is invalid (from CLUSTER_DISK_METRICTYPE="e")'],
       [{ CLUSTER_CONNECTIONMANAGER_LOWWATER: '500' }, 'cluster.connection_manager.low_water is greater than high_water (after applying CLUSTER_CONNECTIONMANAGER_LOWWATER="500")'],
       [{ CLUSTER_PUBSUBMON_CHECKINTERVAL: 'soon' }, 'pubsubmon.check_interval too low (after applying CLUSTER_PUBSUBMON_CHECKINTERVAL="soon")']
     ]

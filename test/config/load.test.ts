@@ -271,6 +271,7 @@ describe('"if absent" rules', () => {
     assert.equal(await loadError({ cluster: MINIMAL_CLUSTER, monitor: { pubsubmon: {} } }), 'pubsubmon.check_interval too low')
     assert.equal(await loadError({ cluster: MINIMAL_CLUSTER, informer: { disk: {} } }), 'disk.metric_type is invalid (at informer.disk.metric_type: "")')
     assert.equal(await loadError({ cluster: MINIMAL_CLUSTER, informer: { disk: { metric_type: 'freespace' } } }), 'disk.metric_ttl is invalid')
+    assert.equal(await loadError({ cluster: MINIMAL_CLUSTER, informer: { disk: { metric_type: 'e', metric_ttl: '1s' } } }), 'disk.metric_type is invalid (at informer.disk.metric_type: "e")')
     assert.equal(await loadError({ cluster: MINIMAL_CLUSTER, informer: { pinqueue: {} } }), 'pinqueue.metric_ttl is invalid')
     assert.equal(await loadError({ cluster: MINIMAL_CLUSTER, observations: { metrics: {} } }),
       'loadMetricsOptions: PrometheusEndpoint multiaddr: empty multiaddr (at observations.metrics.prometheus_endpoint: "")')
