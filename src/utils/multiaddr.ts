@@ -14,6 +14,11 @@ export type SocketAddress =
  * Throws InvalidArgumentError for anything else.
  */
 export function multiaddrToSocket (addr: string): SocketAddress {
+  if (addr.startsWith('/unix/')) {
+    // Go writes `/unix/tmp/x.sock`; the JS library wants `/unix/%2Ftmp%2Fx.sock`: accept both
+    const rest = decodeURIComponent(addr.slice('/unix'.length))
+    return { kind: 'unix', path: rest.startsWith('//') ? rest.slice(1) : rest }
+  }
   let components
   try {
     components = multiaddr(addr).getComponents()
