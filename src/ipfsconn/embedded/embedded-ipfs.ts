@@ -49,8 +49,12 @@ const REPO_CLEAN_KEY = '/embedded/repo-size-clean'
 const GC_BATCH = 256
 const MAX_ORIGINS = 10
 
+/** One plain Uint8Array (a view when there is a single chunk, even a Buffer). */
 function concat (chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]
+  if (chunks.length === 1) {
+    const c = chunks[0]
+    return c.constructor === Uint8Array ? c : new Uint8Array(c.buffer, c.byteOffset, c.byteLength)
+  }
   let length = 0
   for (const c of chunks) length += c.byteLength
   const out = new Uint8Array(length)
@@ -202,6 +206,7 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
 
       await libp2p.start()
       await helia.start()
+      this.announceStoredBlocks(helia, blockstore)
       this.status = 'started'
       this.log.info('embedded IPFS node %s listening on %s', libp2p.peerId.toString(), libp2p.getMultiaddrs().map((a) => a.toString()).join(', '))
       for (const resolve of this.readyWaiters) resolve()
@@ -277,6 +282,26 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
     this.reader = undefined
     for (const err of errors) {
       this.log.warn('error stopping the embedded IPFS node: %s', (err as Error).message)
+    }
+  }
+
+  /**
+   * Helia's networked storage tells bitswap about a new block before writing
+   * it, so a peer that asked for it earlier is answered "don't have" and
+   * never gets it. Announce again once the block is on disk.
+   */
+  private announceStoredBlocks (helia: Helia, blockstore: SizedBlockstore): void {
+    const brokers = (helia as unknown as { blockBrokers?: Array<{ name: string, announce?: (cid: CID) => Promise<void> }> }).blockBrokers
+    if (!Array.isArray(brokers)) {
+      this.log.warn('cannot reach the bitswap block broker: peers waiting for new blocks will not be told')
+      return
+    }
+    blockstore.onNewBlock = (cid) => {
+      for (const broker of brokers) {
+        broker.announce?.(cid)?.catch((err: Error) => {
+          this.log.debug('announcing %s: %s', cid.toString(), err.message)
+        })
+      }
     }
   }
 
@@ -436,8 +461,13 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
 
   async unpin (cid: CID, options: AbortOptions = {}): Promise<void> {
     const { pins } = this.started()
-    options.signal?.throwIfAborted()
-    const removed = await this.track(pins.unpin(cid))
+    const { signal, timeout } = this.signalFor(options, this.init.unpinTimeout)
+    let removed: boolean
+    try {
+      removed = await this.track(pins.unpin(cid, signal))
+    } catch (err) {
+      throw this.failure(err, options, timeout, `unpin ${cid.toString()}`)
+    }
     this.log.debug('unpin %s: %s', cid.toString(), removed ? 'unpinned' : 'was not pinned')
   }
 

@@ -68,15 +68,19 @@ export class RWLock {
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>()
 
-  /** Runs `fn` after every earlier call for the same key has settled. */
-  async run<T> (key: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` after every earlier call for the same key has settled. When
+   * `signal` aborts while waiting, rejects with its reason (and `fn` never
+   * runs).
+   */
+  async run<T> (key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve()
     let done!: () => void
     const mine = new Promise<void>((resolve) => { done = resolve })
     const tail = previous.then(async () => await mine)
     this.tails.set(key, tail)
     try {
-      await previous
+      await waitOrAbort(previous, signal)
       return await fn()
     } finally {
       done()
@@ -89,5 +93,23 @@ export class KeyedMutex {
   /** Number of keys with an operation running or waiting. */
   get size (): number {
     return this.tails.size
+  }
+}
+
+async function waitOrAbort (p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (signal == null) {
+    await p
+    return
+  }
+  signal.throwIfAborted()
+  let onAbort!: () => void
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    await Promise.race([p, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }

@@ -175,11 +175,14 @@ export class PinStore {
         { type: 'del', key: PENDING + root }
       ])
       return true
-    })
+    }, options.signal)
   }
 
-  /** Removes the pin of `cid`; returns false when it was not pinned. */
-  async unpin (cid: CID): Promise<boolean> {
+  /**
+   * Removes the pin of `cid`; returns false when it was not pinned. `signal`
+   * only bounds the wait for another operation on the same CID.
+   */
+  async unpin (cid: CID, signal?: AbortSignal): Promise<boolean> {
     const root = rootKey(cid)
     return await this.mutex.run(root, async () => {
       const existing = await this.get(cid)
@@ -191,7 +194,7 @@ export class PinStore {
       ])
       await this.finishCleanup(cid, pending)
       return true
-    })
+    }, signal)
   }
 
   /** Replays cleanups left by a crash. Returns how many ran. */

@@ -43,6 +43,8 @@ export class SizedBlockstore implements Blockstore {
   private readonly sharding = new NextToLast()
   private readonly mutex = new KeyedMutex()
   private bytes = 0
+  /** Called after a block that was not stored before has been written. */
+  onNewBlock?: (cid: CID) => void
 
   constructor (path: string) {
     this.path = path
@@ -95,6 +97,7 @@ export class SizedBlockstore implements Blockstore {
       const bytes = await toBytes(input)
       await this.inner.put(cid, bytes, options)
       this.bytes += bytes.byteLength
+      this.onNewBlock?.(cid)
       return cid
     })
   }
