@@ -11,7 +11,8 @@ import { CODEC_DAG_PB, HASH_IDENTITY, blockLinks, cidKey, codecName, dagPbLinks,
 import type { AbortOptions } from '../../interfaces.js'
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
 
-export type ContentType = 'file' | 'directory' | 'symlink' | 'raw' | 'object' | 'identity'
+/** Raw and identity blocks are files (as in Kubo); `object` = a non-UnixFS node (dag-cbor…). */
+export type ContentType = 'file' | 'directory' | 'symlink' | 'object'
 
 export interface ContentLink {
   name: string
@@ -24,7 +25,7 @@ export interface ContentLink {
 export interface ContentStat {
   cid: CID
   type: ContentType
-  /** File size (files, raw, identity), 0 for directories and objects. */
+  /** File size (files), 0 for directories and objects. */
   size: bigint
   /** Bytes of the root block. */
   blockSize: number
@@ -128,10 +129,16 @@ export function mapContentError (err: unknown, what: string): Error {
 }
 
 function entryType (entry: UnixFSEntry): ContentType {
-  if (entry.type === 'file' || entry.type === 'directory') {
-    return entry.unixfs.type === 'symlink' ? 'symlink' : entry.type
+  switch (entry.type) {
+    case 'file':
+    case 'directory':
+      return entry.unixfs.type === 'symlink' ? 'symlink' : entry.type
+    case 'raw':
+    case 'identity':
+      return 'file'
+    default:
+      return 'object'
   }
-  return entry.type
 }
 
 export class ContentReader implements EmbeddedContent {
