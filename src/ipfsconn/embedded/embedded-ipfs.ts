@@ -9,11 +9,11 @@ import { yamux } from '@libp2p/yamux'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
-import { createHeliaLight } from 'helia'
 import { createLibp2p } from 'libp2p'
 import { IPFSPinStatus } from '../../api/enums.js'
 import { AbortError, DatastoreError, InvalidArgumentError, IPFSError, NotFoundError, NotStartedError, TimeoutError, isAbortError } from '../../errors.js'
 import { toAbortError } from '../../utils/abort.js'
+import { loadCreateHeliaLight } from './helia-light.js'
 import { ContentReader, mapContentError } from './content.js'
 import { EXTRA_CODECS, EXTRA_HASHERS, HASH_IDENTITY, verifyBlock } from './dag.js'
 import { RWLock } from './locks.js'
@@ -48,6 +48,7 @@ const REPO_SIZE_KEY = '/embedded/repo-size'
 const REPO_CLEAN_KEY = '/embedded/repo-size-clean'
 const GC_BATCH = 256
 const MAX_ORIGINS = 10
+const PUT_CONCURRENCY = 16
 
 /** One plain Uint8Array (a view when there is a single chunk, even a Buffer). */
 function concat (chunks: Uint8Array[]): Uint8Array {
@@ -173,6 +174,7 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
       })
       this.libp2p = libp2p
 
+      const createHeliaLight = await loadCreateHeliaLight()
       const helia = createHeliaLight({
         blockstore,
         datastore,
@@ -617,19 +619,40 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
     return await reader.resolve(path, options)
   }
 
+  /**
+   * Verifies and stores every block (up to {@link PUT_CONCURRENCY} writes in
+   * flight). The first invalid block fails the call; blocks before it stay
+   * stored.
+   */
   async blockStream (blocks: AsyncIterable<BlockWithCid>, options: AbortOptions = {}): Promise<void> {
     const { helia } = this.started()
     await this.track((async () => {
       let count = 0
       const { signal } = this.signalFor(options)
-      for await (const { cid, bytes } of blocks) {
-        signal.throwIfAborted()
-        await verifyBlock(cid, bytes)
-        if (cid.multihash.code !== HASH_IDENTITY) {
+      const writing = new Set<Promise<void>>()
+      let failed: unknown
+      const put = async (cid: CID, bytes: Uint8Array): Promise<void> => {
+        try {
           await helia.blockstore.put(cid, bytes, { signal })
+        } catch (err) {
+          failed ??= err
         }
-        count++
       }
+      try {
+        for await (const { cid, bytes } of blocks) {
+          signal.throwIfAborted()
+          if (failed != null) break
+          await verifyBlock(cid, bytes)
+          count++
+          if (cid.multihash.code === HASH_IDENTITY) continue
+          const p = put(cid, bytes).finally(() => { writing.delete(p) })
+          writing.add(p)
+          if (writing.size >= PUT_CONCURRENCY) await Promise.race(writing)
+        }
+      } finally {
+        await Promise.all(writing)
+      }
+      if (failed != null) throw this.failure(failed, options, undefined, 'block/put')
       if (count === 0) {
         throw new IPFSError('BlockStream: no blocks to peek in blocks channel')
       }
