@@ -230,6 +230,66 @@ describe('embedded IPFS node', () => {
     }
   })
 
+  it('connects to the pin origins before fetching', async () => {
+    const node = await nodes.start(undefined, { pinTimeout: 5000 })
+    const content = await putContent(a, randomBytes(150_000, 161), { chunkSize: 100_000 })
+    assert.deepEqual(await node.swarmPeers(), [])
+    await node.pin(makePin(content.root, -1, { origins: (await a.id()).addresses }))
+    assert.equal(await node.pinLsCid(makePin(content.root)), IPFSPinStatus.Recursive)
+    assert.ok((await node.swarmPeers()).includes((await a.id()).id))
+  })
+
+  it('treats a CIDv0 and its CIDv1 as the same pin and lists the CID as pinned', async () => {
+    const node = await nodes.start()
+    const content = await importBlocks({ content: randomBytes(150_000, 171) }, { chunkSize: 100_000 })
+    await putBlocks(node, content.blocks)
+    const v0 = content.root.toV0()
+    await node.pin(makePin(v0))
+    assert.equal(await node.pinLsCid(makePin(content.root)), IPFSPinStatus.Recursive)
+    assert.equal(await node.pinLsCid(makePin(v0)), IPFSPinStatus.Recursive)
+    assert.deepEqual(await collect(node.pinLs(['recursive'])), [{ cid: v0, type: IPFSPinStatus.Recursive }])
+    await node.pin(makePin(content.root)) // no-op
+    assert.equal((await collect(node.pinLs(['all']))).length, 1)
+    await node.unpin(content.root)
+    assert.equal(await node.pinLsCid(makePin(v0)), IPFSPinStatus.Unpinned)
+  })
+
+  it('pins stay complete when garbage collection runs during the pins', async () => {
+    const folder = await nodes.folder()
+    const node = await nodes.start(folder)
+    const source = await nodes.start()
+    await connect(node, source)
+    const files = []
+    for (let i = 0; i < 6; i++) {
+      const f = await importBlocks({ content: randomBytes(400_000, 180 + i) }, { chunkSize: 50_000 })
+      await putBlocks(source, f.blocks)
+      // half the blocks are also on the node, unpinned (GC candidates)
+      await putBlocks(node, f.blocks.filter((_blk, j) => j % 2 === 0))
+      files.push(f)
+    }
+    let gcRuns = 0
+    let pinsDone = false
+    const gcLoop = (async () => {
+      while (!pinsDone) {
+        await collect(node.repoGC())
+        gcRuns++
+      }
+    })()
+    await Promise.all(files.map(async (f) => { await node.pin(makePin(f.root)) }))
+    pinsDone = true
+    await gcLoop
+    assert.ok(gcRuns > 0)
+    assert.deepEqual(await gcRemoved(node), new Set())
+    await nodes.stop(node)
+    // restarted, without connections: every block must be local
+    const restarted = await nodes.start(folder, { ipfsRequestTimeout: 300 })
+    for (const f of files) {
+      for (const blk of f.blocks) {
+        assert.deepEqual(await restarted.blockGet(blk.cid), blk.bytes)
+      }
+    }
+  })
+
   it('fails a pin with TimeoutError when nothing arrives for pinTimeout', async () => {
     const node = await nodes.start(undefined, { pinTimeout: 400 })
     await connect(node, a)

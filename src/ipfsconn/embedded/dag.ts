@@ -151,10 +151,15 @@ export interface WalkOptions {
   maxDepth: number
   concurrency: number
   signal?: AbortSignal
-  /** Returns the block, or undefined to skip it (and its children). */
+  /** Called with each layer (CIDs first reached at `depth`) before any of them loads. */
+  beforeLayer?: (cids: CID[], depth: number) => Promise<void>
+  /** Returns the block, or undefined when it cannot be had (its children are then not reached). */
   load: (cid: CID, signal?: AbortSignal) => Promise<Uint8Array | undefined>
-  /** Called once per distinct block, with its smallest depth from the root. */
-  visit: (cid: CID, depth: number, bytes: Uint8Array) => Promise<void>
+  /**
+   * Called once per distinct CID reached, at its smallest depth from the
+   * root, after its load (`bytes` undefined when the load gave nothing).
+   */
+  visit: (cid: CID, depth: number, bytes: Uint8Array | undefined) => Promise<void>
   /** Link reader (default {@link blockLinks}, which throws on unknown codecs). */
   links?: (cid: CID, bytes: Uint8Array) => CID[]
 }
@@ -177,12 +182,12 @@ export async function walkDag (root: CID, opts: WalkOptions): Promise<void> {
     const next: CID[] = []
     const currentDepth = depth
     const expand = opts.maxDepth < 0 || currentDepth < opts.maxDepth
+    await opts.beforeLayer?.(layer, currentDepth)
     await forEachConcurrent(layer, opts.concurrency, async (cid) => {
       try {
         const bytes = await opts.load(cid, signal)
-        if (bytes == null) return
         await opts.visit(cid, currentDepth, bytes)
-        if (!expand) return
+        if (bytes == null || !expand) return
         for (const link of (opts.links ?? blockLinks)(cid, bytes)) {
           const k = cidKey(link)
           if (!visited.has(k)) {

@@ -194,8 +194,7 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
           } catch {
             return undefined
           }
-        },
-        hasLocal: async (cid) => await blockstore.has(cid)
+        }
       }, this.gcLock, this.log)
       const recovered = await this.pinStore.recover()
       if (recovered > 0) this.log.info('completed %d interrupted pin operations', recovered)
@@ -565,7 +564,8 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
   /**
    * Removes every block no pin protects, yielding each removed block as a
    * CIDv1 `raw` of its multihash. Works in batches, holding the GC lock
-   * (which pins wait for before recording a block) only during a batch.
+   * (which pins take to protect blocks before fetching them) only during a
+   * batch.
    */
   async * repoGC (options: AbortOptions = {}): AsyncGenerator<IPFSRepoGC> {
     const { blockstore, pins } = this.started()
@@ -598,7 +598,6 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
             }
           }
         } finally {
-          pins.gcEpoch++
           release()
         }
         yield * batch

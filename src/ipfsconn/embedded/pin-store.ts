@@ -5,7 +5,10 @@
  * - `pins/<root>` → int32 depth (-1 recursive, 0 direct, n) + the CID bytes as
  *   pinned. One entry per pin: `pinLs` streams this range, `pinLsCid` is a get.
  * - `refs/<block multihash>/<root>` → empty. One entry per block a pin
- *   protects. A block is pinned when any key starts with `refs/<multihash>/`
+ *   protects, written (a layer of the DAG at a time, under the GC lock)
+ *   before the blocks are fetched, so garbage collection never removes a
+ *   block a pin is fetching. A block is pinned when any key starts with
+ *   `refs/<multihash>/`
  *   (one seek), which makes garbage collection and "indirect" lookups cheap.
  *   Writes are idempotent and never shared between roots, so concurrent pins
  *   need no read-modify-write and cannot lose counts.
@@ -40,7 +43,6 @@ export interface PinBlockSource {
   fetch: (cid: CID, signal?: AbortSignal) => Promise<Uint8Array>
   /** The block if stored locally. */
   getLocal: (cid: CID) => Promise<Uint8Array | undefined>
-  hasLocal: (cid: CID) => Promise<boolean>
 }
 
 export interface PinEntry {
@@ -91,9 +93,10 @@ function limit (depth: number): number {
   return depth < 0 ? Infinity : depth
 }
 
+/** Refs written per batch (and per hold of the GC lock). */
+const REF_BATCH = 1000
+
 export class PinStore {
-  /** Incremented each time a garbage collection ends. */
-  gcEpoch = 0
   private readonly mutex = new KeyedMutex()
   private readonly concurrency: number
 
@@ -161,7 +164,10 @@ export class PinStore {
           maxDepth: depth,
           concurrency: this.concurrency,
           signal: options.signal,
-          load: async (c, signal) => await this.loadAndRef(c, root, signal),
+          // protect a layer before fetching it, so that a garbage collection
+          // running meanwhile cannot remove blocks as they arrive
+          beforeLayer: async (cids) => { await this.addRefs(cids, root) },
+          load: async (c, signal) => await this.blocks.fetch(c, signal),
           visit: async (c) => { options.onBlock?.(c) }
         })
       } catch (err) {
@@ -213,7 +219,12 @@ export class PinStore {
     return todo.length
   }
 
-  /** Local-only walk removing the refs a pending entry describes, then the entry. */
+  /**
+   * Local-only walk removing the refs a pending entry describes, then the
+   * entry. A ref is removed after its block was read (so its children are
+   * known), or when the block is not stored (a pin that failed before it
+   * arrived).
+   */
   private async finishCleanup (cid: CID, pending: Pending): Promise<void> {
     const root = rootKey(cid)
     const keep = pending.keep
@@ -231,23 +242,14 @@ export class PinStore {
     await this.db.del(PENDING + root)
   }
 
-  /**
-   * Gets a block (fetching it if needed) and records that `root` protects
-   * it. If a garbage collection ended meanwhile and removed the block, it is
-   * fetched again.
-   */
-  private async loadAndRef (cid: CID, root: string, signal?: AbortSignal): Promise<Uint8Array> {
-    while (true) {
-      const epoch = this.gcEpoch
-      const bytes = await this.blocks.fetch(cid, signal)
-      if (cid.multihash.code === HASH_IDENTITY) return bytes
-      const kept = await this.gcLock.read(async () => {
-        if (this.gcEpoch !== epoch && !(await this.blocks.hasLocal(cid))) return false
-        await this.db.put(refKey(cid, root), EMPTY)
-        return true
-      })
-      if (kept) return bytes
-      this.log.debug('block %s was garbage collected while pinning; fetching it again', cid.toString())
+  /** Records that `root` protects these blocks (under the GC lock). */
+  private async addRefs (cids: CID[], root: string): Promise<void> {
+    for (let i = 0; i < cids.length; i += REF_BATCH) {
+      const ops = cids.slice(i, i + REF_BATCH)
+        .filter((c) => c.multihash.code !== HASH_IDENTITY)
+        .map((c) => ({ type: 'put' as const, key: refKey(c, root), value: EMPTY }))
+      if (ops.length === 0) continue
+      await this.gcLock.read(async () => { await this.db.batch(ops) })
     }
   }
 }
