@@ -116,8 +116,7 @@ try {
 
   await node.stop()
   ;[node, startMs] = await startTimed(folder)
-  gc?.()
-  console.log(`create + start with ${count} pins: ${ms(startMs)}; RSS ${mb(process.memoryUsage().rss)}, heap used ${mb(process.memoryUsage().heapUsed)}`)
+  console.log(`create + start with ${count} pins: ${ms(startMs)}`)
 
   started = performance.now()
   let removed = 0

@@ -1,6 +1,8 @@
 import '../../src/polyfill.js'
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
@@ -475,3 +477,27 @@ function concatBytes (x: Uint8Array, y: Uint8Array): Uint8Array {
   out.set(y, x.byteLength)
   return out
 }
+
+describe('embedded IPFS node after a crash', () => {
+  it('recounts the repo size, keeps complete pins and rolls back the pin in progress', async () => {
+    const folder = await tempFolder()
+    const child = fileURLToPath(new URL('./embedded-crash-child.js', import.meta.url))
+    const out = execFileSync(process.execPath, [child, folder.path], { encoding: 'utf8', timeout: 60_000 })
+    const report = JSON.parse(out) as { id: string, repoSize: string, pinned: string, pinnedBlocks: string[], loose: string, partial: string }
+    const node = await startNode(folder.path, { ipfsRequestTimeout: 300 })
+    try {
+      assert.equal((await node.id()).id, report.id)
+      assert.equal((await node.repoStat()).repoSize, BigInt(report.repoSize))
+      assert.equal(await node.pinLsCid(makePin(CID.parse(report.pinned))), IPFSPinStatus.Recursive)
+      assert.equal(await node.pinLsCid(makePin(CID.parse(report.partial))), IPFSPinStatus.Unpinned)
+      const removed = await gcRemoved(node)
+      assert.deepEqual(removed, new Set([mhString(CID.parse(report.loose)), mhString(CID.parse(report.partial))]))
+      for (const c of report.pinnedBlocks) {
+        assert.ok((await node.blockGet(CID.parse(c))).byteLength > 0)
+      }
+    } finally {
+      await node.stop()
+      await folder.remove()
+    }
+  })
+})
