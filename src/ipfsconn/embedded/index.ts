@@ -20,8 +20,13 @@
  *   max depth, stays correct under concurrent pins that share blocks, and
  *   survives crashes. `pin` fetches missing blocks over bitswap and fails with
  *   TimeoutError when no new block arrived for `pinTimeout`.
- * - GC: removes every block that no pin protects (mark is kept by the pin
- *   index, so GC is one streaming pass over the block folder).
+ * - GC: removes every block that no pin protects (the pin index keeps the
+ *   marks, so GC is one streaming pass over the block folder, in batches
+ *   under a lock that pins take to protect blocks before fetching them).
+ * - Helia is used for bitswap and its networked block storage only, loaded
+ *   without its default libp2p stack (see `helia-light.ts`). Blocks stored
+ *   locally are announced to bitswap after they are written, so peers that
+ *   asked for them earlier get them.
  * - Reads for the IPFS proxy: {@link EmbeddedContent} (`cat`, `ls`, `refs`,
  *   `blockStat`, `stat`, `dagGet`), implemented by the connector object.
  *
