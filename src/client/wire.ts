@@ -219,17 +219,17 @@ export function normalizePin (raw: unknown): PinJSON {
 
 function normalizePinInfoShort (raw: unknown): PinInfoShortJSON {
   const o = obj(raw, 'api.PinInfoShort')
-  const out: PinInfoShortJSON = { peername: str(o, 'peername', 'PinInfoShort.peername'), status: '', timestamp: '', error: '', attempt_count: 0, priority_pin: false }
   const ipfsId = str(o, 'ipfs_peer_id', 'PinInfoShort.ipfs_peer_id')
-  if (ipfsId !== '') out.ipfs_peer_id = peer(ipfsId)
   const addrs = strArray(o, 'ipfs_peer_addresses', 'PinInfoShort.ipfs_peer_addresses')
+  const out: Partial<PinInfoShortJSON> = { peername: str(o, 'peername', 'PinInfoShort.peername') }
+  if (ipfsId !== '') out.ipfs_peer_id = peer(ipfsId)
   if (addrs != null && addrs.length > 0) out.ipfs_peer_addresses = addrs
   out.status = trackerStatusToString(trackerStatusFromString(str(o, 'status', 'PinInfoShort.status')))
   out.timestamp = time(o, 'timestamp', 'PinInfoShort.timestamp')
   out.error = str(o, 'error', 'PinInfoShort.error')
   out.attempt_count = int(o, 'attempt_count', 'PinInfoShort.attempt_count')
   out.priority_pin = bool(o, 'priority_pin', 'PinInfoShort.priority_pin')
-  return out
+  return out as PinInfoShortJSON
 }
 
 export function normalizeGlobalPinInfo (raw: unknown): GlobalPinInfoJSON {
