@@ -211,7 +211,8 @@ export function pinToJSON (p: Pin): PinJSON {
 }
 
 export function pinInfoShortToJSON (v: PinInfoShort): PinInfoShortJSON {
-  const out: PinInfoShortJSON = { peername: v.peername, status: '', timestamp: '', error: '', attempt_count: 0, priority_pin: false }
+  // Keys are added in declaration order (ipfs_peer_* before status).
+  const out = { peername: v.peername } as PinInfoShortJSON
   if (v.ipfsPeerId !== '') out.ipfs_peer_id = v.ipfsPeerId
   if (v.ipfsPeerAddresses.length > 0) out.ipfs_peer_addresses = v.ipfsPeerAddresses
   out.status = trackerStatusToString(v.status)

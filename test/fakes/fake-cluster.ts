@@ -11,7 +11,7 @@ import { create as createDigest } from 'multiformats/hashes/digest'
 import { cidToString, parseCid } from '../../src/api/encoding.js'
 import { PinType, TrackerStatus, trackerStatusMatch } from '../../src/api/enums.js'
 import { clonePin, newPin, pinInfoToGlobal } from '../../src/api/json.js'
-import { AbortError, InvalidArgumentError, NotFoundError, PinNotFoundError } from '../../src/errors.js'
+import { AbortError, InvalidArgumentError, IPFSError, PinNotFoundError } from '../../src/errors.js'
 import type { AddedOutput, Alert, BandwidthByProtocol, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, IPFSID, IPFSRepoStat, Metric, Pin, PinInfo, PinOptions, RepoGC, Version } from '../../src/api/types.js'
 import type { AbortOptions, AddEntry, AddParams, ClusterAPI, IPFSConnector, ProgressOptions } from '../../src/interfaces.js'
 
@@ -54,6 +54,8 @@ export class FakeCluster implements ClusterAPI {
   readonly canned = new Map<string, GlobalPinInfo>()
   /** Errors thrown by a method (by name) until removed. */
   readonly failures = new Map<string, Error>()
+  /** Errors thrown by status calls for one CID (by CID string). */
+  readonly statusFailures = new Map<string, Error>()
   readonly calls: Array<{ method: string, args: unknown[] }> = []
   alertsList: Alert[] = []
   bandwidth: BandwidthByProtocol = null
@@ -70,6 +72,21 @@ export class FakeCluster implements ClusterAPI {
   constructor (peers = 3) {
     this.peerIds = Array.from({ length: peers }, (_, i) => fakePeerId(i + 1)).sort()
     this.selfId = this.peerIds[0]
+  }
+
+  /** Forgets pins, canned answers, failures and recorded calls. */
+  reset (): void {
+    this.pinset.clear()
+    this.canned.clear()
+    this.failures.clear()
+    this.statusFailures.clear()
+    this.calls.length = 0
+    this.alertsList = []
+    this.bandwidth = null
+    this.metrics.clear()
+    this.ipfsAddrs.clear()
+    this.added = []
+    this.addFailAfter = undefined
   }
 
   private record (method: string, ...args: unknown[]): void {
@@ -220,11 +237,15 @@ export class FakeCluster implements ClusterAPI {
 
   async status (cid: CID, options?: AbortOptions): Promise<GlobalPinInfo> {
     this.record('status', cid, options)
+    const err = this.statusFailures.get(cidToString(cid))
+    if (err != null) throw err
     return this.globalStatus(cid)
   }
 
   async statusLocal (cid: CID, options?: AbortOptions): Promise<PinInfo> {
     this.record('statusLocal', cid, options)
+    const err = this.statusFailures.get(cidToString(cid))
+    if (err != null) throw err
     return this.pinInfo(cid, this.selfId)
   }
 
@@ -385,7 +406,7 @@ export class FakeCluster implements ClusterAPI {
   async resolve (path: string, options?: AbortOptions): Promise<CID> {
     this.record('resolve', path, options)
     const m = /^\/(ipfs|ipld)\/([^/]+)$/.exec(path)
-    if (m == null) throw new NotFoundError(`cannot resolve ${path}`)
+    if (m == null) throw new IPFSError(`cannot resolve ${path}`)
     return parseCid(m[2])
   }
 
