@@ -64,8 +64,10 @@ export class FakeCluster implements ClusterAPI {
   /** Records of the last add. */
   added: AddedEntryRecord[] = []
   addParams?: AddParams
-  /** Peak `process.memoryUsage().arrayBuffers` seen while reading an add. */
-  addPeakArrayBuffers = 0
+  /** Called with the bytes read so far after each chunk of an add. */
+  onAddChunk?: (bytesSoFar: number) => void
+  /** The error that ended the last add, if any. */
+  addError?: unknown
   /** Make `add` fail after reading this many entries. */
   addFailAfter?: number
 
@@ -87,6 +89,8 @@ export class FakeCluster implements ClusterAPI {
     this.ipfsAddrs.clear()
     this.added = []
     this.addFailAfter = undefined
+    this.onAddChunk = undefined
+    this.addError = undefined
   }
 
   private record (method: string, ...args: unknown[]): void {
@@ -363,8 +367,18 @@ export class FakeCluster implements ClusterAPI {
     this.record('add', params)
     this.added = []
     this.addParams = params
-    this.addPeakArrayBuffers = 0
+    this.addError = undefined
+    try {
+      yield * this.addEntries(entries, params, options)
+    } catch (err) {
+      this.addError = err
+      throw err
+    }
+  }
+
+  private async * addEntries (entries: AsyncIterable<AddEntry>, params: AddParams, options?: AbortOptions & ProgressOptions<AddedOutput>): AsyncGenerator<AddedOutput> {
     let n = 0
+    let total = 0
     for await (const entry of entries) {
       throwIfAborted(options?.signal)
       if (this.addFailAfter != null && n >= this.addFailAfter) {
@@ -388,8 +402,8 @@ export class FakeCluster implements ClusterAPI {
             sinceProgress = 0
             options?.onProgress?.({ type: 'add:progress', detail: { name: entry.path, cid: null, bytes: rec.size, size: 0, allocations: [] } })
           }
-          const ab = process.memoryUsage().arrayBuffers
-          if (ab > this.addPeakArrayBuffers) this.addPeakArrayBuffers = ab
+          total += chunk.byteLength
+          this.onAddChunk?.(total)
         }
         if (entry.type === 'symlink') rec.target = Buffer.concat(chunks).toString('utf8')
         if (params.progress && entry.type === 'file') {
