@@ -59,6 +59,7 @@ export class Exchange {
   readonly signal: AbortSignal
   /** Response body bytes written (access log). */
   bytesWritten = 0
+  private headersSet = false
   private readonly init: ExchangeInit
 
   constructor (req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string, signal: AbortSignal, init: ExchangeInit) {
@@ -76,8 +77,13 @@ export class Exchange {
     return this.init.logger
   }
 
-  /** Custom headers, then `Content-Type: application/json` (Go `SetHeaders`). */
+  /**
+   * Custom headers, then `Content-Type: application/json` (Go
+   * `SetHeaders`). Only the first call has an effect.
+   */
   setHeaders (): void {
+    if (this.headersSet) return
+    this.headersSet = true
     for (const [name, values] of Object.entries(this.init.headers)) {
       if (values.length > 0) appendHeader(this.res, name, values)
     }

@@ -1,20 +1,18 @@
 /**
  * The REST API routes (HTTP spec §4.1–§4.6).
  */
-import { parseCid, parsePeerId } from '../api/encoding.js'
+import { getCI, parseCid, parsePeerId } from '../api/encoding.js'
 import { parseTrackerStatusFilter, pinTypeFromString, PinType } from '../api/enums.js'
 import { toJSONText, addedOutputToJSON, alertToJSON, bandwidthToJSON, connectGraphToJSON, globalPinInfoToJSON, globalRepoGCToJSON, idToJSON, metricToJSON, pinInfoToGlobal, pinToJSON } from '../api/json.js'
-import { InvalidArgumentError } from '../errors.js'
-import { isAbortError } from '../errors.js'
+import { InvalidArgumentError, isAbortError } from '../errors.js'
 import { errorMessage, trailerValue, type Exchange } from '../httpapi/exchange.js'
 import { multipartBoundary, multipartEntries } from '../httpapi/multipart.js'
 import { inCompletionOrder } from '../httpapi/parallel.js'
 import { parseAddParams, parsePinOptionsQuery } from '../httpapi/params.js'
 import { HTTPAPIServer, type Route } from '../httpapi/server.js'
-import { getCI } from '../api/encoding.js'
 import type { AddedOutput, GlobalPinInfo, PinOptions } from '../api/types.js'
 import type { HTTPAPIConfig } from '../config/types.js'
-import type { AddParams, ClusterAPI, ComponentLogger, ProgressEvent, Startable } from '../interfaces.js'
+import type { AddParams, ClusterAPI, ProgressEvent, Startable } from '../interfaces.js'
 import type { RESTAPIComponents } from './index.js'
 import type { CID } from 'multiformats/cid'
 
@@ -84,22 +82,31 @@ async function * withProgress (run: (onProgress: (evt: ProgressEvent<AddedOutput
   const it = run(onProgress)[Symbol.asyncIterator]()
   const WOKEN = Symbol('woken')
   let pending: Promise<IteratorResult<AddedOutput>> | undefined
-  while (true) {
-    while (queue.length > 0) yield queue.shift() as AddedOutput
-    if (pending == null) {
-      pending = it.next()
-      pending.catch(() => {})
-    }
-    const woken = new Promise<typeof WOKEN>((resolve) => { wake = () => { resolve(WOKEN) } })
-    const r = await Promise.race([pending, woken])
-    wake = undefined
-    if (r === WOKEN) continue
-    pending = undefined
-    if (r.done === true) {
+  let finished = false
+  try {
+    while (true) {
       while (queue.length > 0) yield queue.shift() as AddedOutput
-      return
+      if (pending == null) {
+        pending = it.next()
+        pending.catch(() => {})
+      }
+      const woken = new Promise<typeof WOKEN>((resolve) => { wake = () => { resolve(WOKEN) } })
+      const r = await Promise.race([pending, woken])
+      wake = undefined
+      if (r === WOKEN) continue
+      pending = undefined
+      if (r.done === true) {
+        finished = true
+        while (queue.length > 0) yield queue.shift() as AddedOutput
+        return
+      }
+      yield r.value
     }
-    yield r.value
+  } finally {
+    // Stopped early by the consumer: stop the add too.
+    if (!finished && pending == null) {
+      try { await it.return?.(undefined) } catch {}
+    }
   }
 }
 
@@ -107,7 +114,7 @@ export class RESTAPIServer implements Startable {
   private readonly cluster: ClusterAPI
   private readonly server: HTTPAPIServer
 
-  constructor (components: RESTAPIComponents | { cluster: ClusterAPI, logger: ComponentLogger }, init: HTTPAPIConfig) {
+  constructor (components: RESTAPIComponents, init: HTTPAPIConfig) {
     this.cluster = components.cluster
     this.server = new HTTPAPIServer({
       name: 'restapi',

@@ -79,6 +79,8 @@ describe('REST API /add', () => {
     assert.equal(r.headers['x-chunked-output'], undefined)
     assert.equal(r.headers.trailer, undefined)
     assert.equal(r.headers['cache-control'], 'no-cache')
+    assert.equal(r.headers.connection, 'close')
+    assert.equal(r.headers['x-custom'], 'v')
     assert.equal(r.body, `[{"name":"a","cid":"${cidOf('1')}","size":1},{"name":"b","cid":"${cidOf('22')}","size":2}]\n`)
     const empty = await httpRequest(t, { method: 'POST', path: '/add?stream-channels=false', headers: { 'Content-Type': MULTIPART_CT }, body: `--${BOUNDARY}--\r\n` })
     assert.equal(empty.status, 200)
@@ -128,6 +130,7 @@ describe('REST API /add', () => {
         const r = await httpRequest(t, { method: 'POST', path: `/add?stream-channels=${sc}`, headers: { 'Content-Type': MULTIPART_CT }, body })
         assert.equal(r.status, 400)
         assert.equal(r.headers['x-chunked-output'], undefined)
+        assert.equal(r.headers['x-custom'], 'v')
         const err = JSON.parse(r.body) as { code: number, message: string }
         assert.equal(err.code, 400)
         assert.match(err.message, re)
