@@ -240,7 +240,12 @@ export class Exchange {
   }
 }
 
-/** Header values cannot hold line breaks or other control characters. */
+/**
+ * A header (trailer) value: no line breaks or other control characters, and
+ * UTF-8 bytes carried as latin1 characters so that any message can be sent
+ * (node writes header strings as latin1; clients read the UTF-8 bytes).
+ */
 export function trailerValue (s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '')
+  const clean = s.replace(/[\r\n]+/g, ' ').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '')
+  return Buffer.from(clean, 'utf8').toString('latin1')
 }

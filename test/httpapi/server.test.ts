@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { request as rawRequest } from 'node:http'
+import { connect as netConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -188,6 +189,57 @@ describe('httpapi server listeners and logs', () => {
     // A stale socket file left behind does not prevent a restart.
     const again = await startServer({ httpListenMultiaddress: [`/unix${sock}`] })
     await again.server.stop()
+  })
+
+  it('resolves dns4 names and listens on IPv6', async (t) => {
+    const dns = await startServer({ httpListenMultiaddress: ['/dns4/localhost/tcp/0'] })
+    try {
+      assert.match(dns.server.addresses()[0], /^\/ip4\/127\.0\.0\.1\/tcp\/\d+$/)
+      assert.equal((await httpRequest(dns.target, { path: '/health' })).status, 204)
+    } finally {
+      await dns.server.stop()
+    }
+    let v6
+    try {
+      v6 = await startServer({ httpListenMultiaddress: ['/ip6/::1/tcp/0'] })
+    } catch (err) {
+      t.skip(`no IPv6 loopback: ${(err as Error).message}`)
+      return
+    }
+    try {
+      assert.match(v6.server.addresses()[0], /^\/ip6\/::1\/tcp\/\d+$/)
+    } finally {
+      await v6.server.stop()
+    }
+  })
+
+  it('applies read_header_timeout, idle_timeout and write_timeout', async () => {
+    const slowRoute: Route = { method: 'GET', path: '/slow', handler: async (ex) => { await new Promise<void>((resolve) => { ex.signal.addEventListener('abort', () => { resolve() }) }) } }
+    const server = new HTTPAPIServer({ name: 'restapi', config: httpConfig({ readHeaderTimeout: 200, idleTimeout: 200, writeTimeout: 300 }), logger: silentLogger(), routes: [slowRoute], errorBody: (m, c) => ({ code: c, message: m }) })
+    await server.start()
+    const { port } = targetOf(server.addresses()[0])
+    try {
+      // headers never finished: the server answers 408 and closes
+      const partial = await new Promise<string>((resolve) => {
+        const sock = netConnect(port ?? 0, '127.0.0.1', () => { sock.write('GET /slow HTTP/1.1\r\nHost: x\r\n') })
+        let got = ''
+        sock.on('data', (d) => { got += d.toString() })
+        sock.on('close', () => { resolve(got) })
+      })
+      assert.match(partial, /^HTTP\/1\.1 408 /)
+      // an idle keep-alive connection is closed
+      const idleClosed = await new Promise<boolean>((resolve) => {
+        const sock = netConnect(port ?? 0, '127.0.0.1', () => { sock.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n') })
+        sock.on('data', () => {})
+        sock.on('close', () => { resolve(true) })
+      })
+      assert.equal(idleClosed, true)
+      // a response not written within write_timeout is cut
+      const cut = await httpRequest({ port }, { path: '/slow' }).then(() => 'response', (err: Error) => err.message)
+      assert.equal(cut, 'socket hang up')
+    } finally {
+      await server.stop()
+    }
   })
 
   it('fails to start on a bad listen address and on a busy port', async () => {
