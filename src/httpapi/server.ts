@@ -279,6 +279,12 @@ export class HTTPAPIServer implements Startable {
     })
 
     let target = req.url ?? '/'
+    if (target === '*') {
+      // `OPTIONS *` is answered by Go's net/http itself.
+      res.writeHead(req.method === 'OPTIONS' ? 200 : 400, { 'Content-Length': '0' })
+      res.end()
+      return
+    }
     const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i.exec(target)
     if (abs != null) target = target.slice(abs[0].length) || '/'
     const qi = target.indexOf('?')

@@ -140,6 +140,12 @@ describe('httpapi server', () => {
     assert.equal(tea.body, '{"code":418,"message":"short and stout"}\n')
   })
 
+  it('answers OPTIONS * like Go net/http', async () => {
+    const r = await httpRequest(target, { method: 'OPTIONS', path: '*' })
+    assert.equal(r.status, 200)
+    assert.equal(r.body, '')
+  })
+
   it('answers a bad percent-encoding with 400', async () => {
     const r = await httpRequest(target, { path: '/echo/%zz' })
     assert.equal(r.status, 400)
