@@ -350,10 +350,13 @@ export class RESTAPIServer implements Startable {
     const entries = multipartEntries(source, { boundary })
     const outputs = withProgress((onProgress) => this.cluster.add(entries, params, { signal, onProgress }), params.progress)
 
-    const releaseBody = async (): Promise<void> => {
-      // Stop reading the upload and discard whatever the client still sends.
-      try { await source.return?.() } catch {}
-      if (!req.readableEnded && !req.destroyed) req.resume()
+    const releaseBody = (): void => {
+      // Stop reading the upload and discard whatever the client still sends
+      // (once the iterator has let go of the stream).
+      const discard = (): void => { if (!req.readableEnded && !req.destroyed) req.resume() }
+      const r = source.return?.()
+      if (r == null) discard()
+      else r.then(discard, discard)
     }
 
     const addHeaders = (streaming: boolean, close: boolean): void => {
@@ -366,8 +369,8 @@ export class RESTAPIServer implements Startable {
       }
     }
 
-    const fail = async (err: unknown): Promise<void> => {
-      await releaseBody()
+    const fail = (err: unknown): void => {
+      releaseBody()
       if (signal.aborted || res.destroyed) return
       addHeaders(false, false)
       ex.sendError(err)
@@ -378,10 +381,10 @@ export class RESTAPIServer implements Startable {
       try {
         for await (const out of outputs) all.push(addedOutputToJSON(out))
       } catch (err) {
-        await fail(err)
+        fail(err)
         return
       }
-      await releaseBody()
+      releaseBody()
       addHeaders(false, true)
       ex.sendJSON(all.length > 0 ? all : null)
       return
@@ -392,7 +395,7 @@ export class RESTAPIServer implements Startable {
     try {
       cur = await it.next()
     } catch (err) {
-      await fail(err)
+      fail(err)
       return
     }
     addHeaders(true, true)
@@ -409,7 +412,7 @@ export class RESTAPIServer implements Startable {
       failed = true
       failure = err
     }
-    await releaseBody()
+    releaseBody()
     if (signal.aborted || res.destroyed) {
       try { await it.return?.(undefined) } catch {}
       return

@@ -150,6 +150,18 @@ describe('REST API /add', () => {
     }
   })
 
+  it('answers an early error while the client is still uploading, and drains the rest', async () => {
+    async function * body (): AsyncGenerator<Buffer> {
+      yield Buffer.from(partHeader({ path: '../bad' }))
+      for (let i = 0; i < 320; i++) yield Buffer.alloc(65536, 1)
+      yield Buffer.from(`\r\n--${BOUNDARY}--\r\n`)
+    }
+    const r = await httpRequest(t, { method: 'POST', path: '/add', headers: { 'Content-Type': MULTIPART_CT }, body: Readable.from(body()) })
+    assert.equal(r.status, 400)
+    assert.equal(r.body, '{"code":400,"message":"invalid file name \\"../bad\\": path escapes the upload root"}\n')
+    assert.equal((await httpRequest(t, { path: '/version' })).status, 200)
+  })
+
   it('ends the stream with an X-Stream-Error trailer when the add fails after some output', async () => {
     const body = multipartBody([{ path: 'a', content: '1' }, { path: 'b', content: '2' }, { path: '../c', content: '3' }])
     const r = await httpRequest(t, { method: 'POST', path: '/add', headers: { 'Content-Type': MULTIPART_CT }, body })
