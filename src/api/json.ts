@@ -143,8 +143,16 @@ const BIGINT_MARK = '\u0000bigint:'
 
 /** JSON.stringify that writes bigints as plain numbers and escapes like Go. */
 export function toJSONText (value: unknown, indent?: number | string): string {
-  const text = JSON.stringify(value, (_k, v) => typeof v === 'bigint' ? BIGINT_MARK + v.toString() : v, indent)
-  return goEscape(text.replace(/"\\u0000bigint:(-?\d+)"/g, '$1'))
+  let text: string
+  try {
+    // Fast path: JSON.stringify throws a TypeError on bigints.
+    text = JSON.stringify(value, null, indent)
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err
+    text = JSON.stringify(value, (_k, v) => typeof v === 'bigint' ? BIGINT_MARK + v.toString() : v, indent)
+      .replace(/"\\u0000bigint:(-?\d+)"/g, '$1')
+  }
+  return goEscape(text)
 }
 
 function sortedRecord<T> (m: Map<string, T>, fn: (v: T) => unknown): Record<string, unknown> {

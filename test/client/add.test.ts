@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createClient, defaultAddParams } from '../../src/client/index.js'
 import { FakeRestServer, sendStream } from '../fakes/fake-rest-server.js'
 import { CID1, CID2 } from '../fakes/rest-fixtures.js'
-import { boundaryOf, parseMultipart, partFilename, partName } from '../helpers/multipart.js'
+import { boundaryOf, parseMultipart, partFilename, partName } from '../helpers/multipart-parse.js'
 import type { RestClient, UploadProgress } from '../../src/client/index.js'
 import type { AddressInfo } from 'node:net'
 

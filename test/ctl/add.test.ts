@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeRestServer, sendJSON, sendStream } from '../fakes/fake-rest-server.js'
 import { CID1, CID2, CID3, CID_V1, gpi, PEER, PEER2, storedPin } from '../fakes/rest-fixtures.js'
-import { boundaryOf, parseMultipart, partFilename } from '../helpers/multipart.js'
+import { boundaryOf, parseMultipart, partFilename } from '../helpers/multipart-parse.js'
 import { ctl as runCtl, jsonDocuments } from '../helpers/run-ctl.js'
 import type { CtlResult } from '../helpers/run-ctl.js'
 
