@@ -249,7 +249,7 @@ export async function runCtl (argv: string[], io: CtlIO): Promise<number> {
     try {
       return await waitForStatus(api(), cid, { target, limit, checkFreq: waitCheckFreq, signal })
     } catch (err) {
-      if (isApiError(err)) handleError(err)
+      // every failure of the wait (API errors included) is a local error, as in the reference
       return fail('waiting for pin status', err)
     }
   }

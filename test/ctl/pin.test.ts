@@ -182,6 +182,12 @@ ${PEER} | node0 | Sees 2 other peers
     assert.equal(r.code, 0)
   })
 
+  it('--wait reports failing status requests as a local error', async () => {
+    server.on('POST', `/pins/ipfs/${CID1}`, (_req, res) => { sendJSON(res, 200, submittedPin(CID1)) })
+    server.on('GET', `/pins/${CID1}`, (_req, res) => { sendError(res, 500, 'boom') })
+    assert.deepEqual(await ctl('pin', 'add', '--wait', CID1), { code: 1, stdout: '', stderr: 'error waiting for pin status: boom\n' })
+  })
+
   it('--wait fails at once when a peer reports an error status', async () => {
     server.on('POST', `/pins/ipfs/${CID1}`, (_req, res) => { sendJSON(res, 200, submittedPin(CID1)) })
     server.json('GET', `/pins/${CID1}`, gpi(CID1, 'pin_error', { peers: [[PEER, { peername: 'node0', error: 'context deadline exceeded' }]] }))
