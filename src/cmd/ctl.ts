@@ -959,6 +959,14 @@ function isMain (): boolean {
 }
 
 if (isMain()) {
+  // `ipfs-cluster-ctl pin ls | head`: a closed stdout ends the program
+  // quietly, like the SIGPIPE death of the reference (128 + 13).
+  const onPipeError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') process.exit(141)
+    throw err
+  }
+  process.stdout.on('error', onPipeError)
+  process.stderr.on('error', onPipeError)
   const code = await runCtl(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })
   process.exitCode = code
   // do not wait for lingering sockets or timers

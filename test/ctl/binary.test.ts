@@ -70,6 +70,22 @@ describe('ctl: the bin/ipfs-cluster-ctl program', () => {
     assert.deepEqual({ code: local.code, stderr: local.stderr }, { code: 1, stderr: 'error : unsupported encoding\n' })
   })
 
+  it('ends quietly when stdout is closed early (| head)', async () => {
+    const big = await FakeRestServer.start()
+    try {
+      big.stream('GET', '/allocations', Array.from({ length: 20000 }, () => storedPin(CID1)))
+      const child = spawn(process.execPath, [BIN, '--host', big.multiaddr, 'pin', 'ls'], { stdio: ['ignore', 'pipe', 'pipe'] })
+      let stderr = ''
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+      child.stdout.once('data', () => { child.stdout.destroy() })
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => { resolve(c) }))
+      assert.equal(stderr, '')
+      assert.equal(code, 141)
+    } finally {
+      await big.stop()
+    }
+  })
+
   it('reads CLUSTER_CREDENTIALS from the environment', async () => {
     const auth = await FakeRestServer.start({ basicAuth: { u: 'p' } })
     try {

@@ -5,6 +5,9 @@
  */
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { FakeRestServer, sendError, sendJSON, sendStream } from '../fakes/fake-rest-server.js'
 import { CID1, CID2, CID3, gpi, ID_NODE0_TEXT, idNode0, IPFS_PEER, PEER, PEER2, PEER3, storedPin, submittedPin } from '../fakes/rest-fixtures.js'
 import { ctl as runCtl, jsonDocuments } from '../helpers/run-ctl.js'
@@ -31,6 +34,39 @@ describe('ctl: pins and status', () => {
     assert.deepEqual(await ctl('peers', 'ls'), { code: 0, stdout: ID_NODE0_TEXT, stderr: '' })
     const json = await ctl('--enc=json', 'peers', 'ls')
     assert.equal(jsonDocuments(json.stdout).length, 1)
+  })
+
+  it('prints the ID as 4-space JSON in the Go key order', async () => {
+    server.json('GET', '/id', idNode0())
+    const r = await ctl('--enc', 'json', 'id')
+    assert.deepEqual(r, {
+      code: 0,
+      stderr: '',
+      stdout: `{
+    "id": "${PEER}",
+    "addresses": [
+        "/ip4/172.17.0.2/tcp/9096/p2p/${PEER}",
+        "/ip4/127.0.0.1/tcp/9096/p2p/${PEER}"
+    ],
+    "cluster_peers": [
+        "${PEER}"
+    ],
+    "cluster_peers_addresses": [],
+    "version": "1.1.6",
+    "commit": "",
+    "rpc_protocol_version": "/ipfscluster/1.0/rpc",
+    "error": "",
+    "ipfs": {
+        "id": "${IPFS_PEER}",
+        "addresses": [
+            "/ip4/127.0.0.1/tcp/4001/p2p/${IPFS_PEER}"
+        ],
+        "error": ""
+    },
+    "peername": "node0"
+}
+`
+    })
   })
 
   it('prints peer errors and IPFS errors in the ID block', async () => {
@@ -308,6 +344,20 @@ An error occurred:
     server.json('GET', '/id', idNode0())
     const r = await runCtl(['--host', `/ip4/127.0.0.1/tcp/1,${server.multiaddr}`, 'id'])
     assert.deepEqual(r, { code: 0, stdout: ID_NODE0_TEXT, stderr: '' })
+  })
+
+  it('accepts DNS and unix-socket endpoints', async () => {
+    server.json('GET', '/id', idNode0())
+    assert.deepEqual(await runCtl(['--host', `/dns4/localhost/tcp/${server.port}`, 'id']), { code: 0, stdout: ID_NODE0_TEXT, stderr: '' })
+    const dir = await mkdtemp(join(tmpdir(), 'ctl-sock-'))
+    const unix = await FakeRestServer.start({ socketPath: join(dir, 'api.sock') })
+    try {
+      unix.json('GET', '/id', idNode0())
+      assert.deepEqual(await runCtl(['--host', unix.multiaddr, 'id']), { code: 0, stdout: ID_NODE0_TEXT, stderr: '' })
+    } finally {
+      await unix.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('uses ipfs_peer_id-less entries and sorts peers by ID', async () => {
