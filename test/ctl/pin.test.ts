@@ -144,6 +144,33 @@ ${PEER} | node0 | Sees 2 other peers
     assert.equal(r.stdout, `${CID1} |  | PIN | Repl. Factor: 1--1 | Allocations: [] | Recursive | Metadata: no | Exp: ∞ | Added: 2026-05-11 10:20:00\n`)
   })
 
+  it('pin rm --no-status prints the removed pin (text and JSON)', async () => {
+    server.on('DELETE', `/pins/ipfs/${CID1}`, (_req, res) => { sendJSON(res, 200, storedPin(CID1)) })
+    let r = await ctl('pin', 'rm', '--ns', CID1)
+    assert.deepEqual(r, { code: 0, stdout: `${CID1} |  | PIN | Repl. Factor: -1 | Allocations: [everywhere] | Recursive | Metadata: no | Exp: ∞ | Added: 2026-05-11 10:20:00\n`, stderr: '' })
+    r = await ctl('--enc=json', 'pin', 'rm', '--no-status', CID1)
+    assert.equal(r.stdout, `{
+    "replication_factor_min": -1,
+    "replication_factor_max": -1,
+    "name": "",
+    "mode": "recursive",
+    "shard_size": 0,
+    "user_allocations": null,
+    "expire_at": "0001-01-01T00:00:00Z",
+    "metadata": null,
+    "pin_update": null,
+    "origins": [],
+    "cid": "${CID1}",
+    "type": "pin",
+    "allocations": [],
+    "max_depth": -1,
+    "reference": null,
+    "timestamp": "2026-05-11T10:20:00Z"
+}
+`)
+    assert.equal(server.requests.length, 2)
+  })
+
   it('pins IPFS paths and shows the resolved CID (t0030 paths)', async () => {
     const path = `/ipfs/${CID3}/test2/test3.txt`
     server.on('POST', `/pins${path}`, (_req, res) => { sendJSON(res, 200, submittedPin(CID1)) })
