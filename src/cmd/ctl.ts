@@ -4,6 +4,7 @@
  * the module runs it on the process when executed as the program.
  */
 import '../polyfill.js'
+import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { writeFile } from 'node:fs/promises'
 import { parsePeerId, parseCid, tryParsePeerId, cidToString } from '../api/encoding.js'
@@ -951,6 +952,7 @@ function isMain (): boolean {
   if (process.title === PROGRAM_NAME) return true
   const argv1 = process.argv[1]
   if (argv1 == null) return false
+  if (basename(argv1) === PROGRAM_NAME) return true
   try {
     return import.meta.url === pathToFileURL(argv1).href
   } catch {
