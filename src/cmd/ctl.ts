@@ -4,6 +4,7 @@
  * the module runs it on the process when executed as the program.
  */
 import '../polyfill.js'
+import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { writeFile } from 'node:fs/promises'
 import { parsePeerId, parseCid, tryParsePeerId, cidToString } from '../api/encoding.js'
@@ -249,7 +250,7 @@ export async function runCtl (argv: string[], io: CtlIO): Promise<number> {
     try {
       return await waitForStatus(api(), cid, { target, limit, checkFreq: waitCheckFreq, signal })
     } catch (err) {
-      if (isApiError(err)) handleError(err)
+      // every failure of the wait (API errors included) is a local error, as in the reference
       return fail('waiting for pin status', err)
     }
   }
@@ -951,6 +952,7 @@ function isMain (): boolean {
   if (process.title === PROGRAM_NAME) return true
   const argv1 = process.argv[1]
   if (argv1 == null) return false
+  if (basename(argv1) === PROGRAM_NAME) return true
   try {
     return import.meta.url === pathToFileURL(argv1).href
   } catch {
@@ -959,6 +961,14 @@ function isMain (): boolean {
 }
 
 if (isMain()) {
+  // `ipfs-cluster-ctl pin ls | head`: a closed stdout ends the program
+  // quietly, like the SIGPIPE death of the reference (128 + 13).
+  const onPipeError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') process.exit(141)
+    throw err
+  }
+  process.stdout.on('error', onPipeError)
+  process.stderr.on('error', onPipeError)
   const code = await runCtl(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })
   process.exitCode = code
   // do not wait for lingering sockets or timers

@@ -5,6 +5,9 @@
  */
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { FakeRestServer, sendError, sendJSON, sendStream } from '../fakes/fake-rest-server.js'
 import { CID1, CID2, CID3, gpi, ID_NODE0_TEXT, idNode0, IPFS_PEER, PEER, PEER2, PEER3, storedPin, submittedPin } from '../fakes/rest-fixtures.js'
 import { ctl as runCtl, jsonDocuments } from '../helpers/run-ctl.js'
@@ -31,6 +34,39 @@ describe('ctl: pins and status', () => {
     assert.deepEqual(await ctl('peers', 'ls'), { code: 0, stdout: ID_NODE0_TEXT, stderr: '' })
     const json = await ctl('--enc=json', 'peers', 'ls')
     assert.equal(jsonDocuments(json.stdout).length, 1)
+  })
+
+  it('prints the ID as 4-space JSON in the Go key order', async () => {
+    server.json('GET', '/id', idNode0())
+    const r = await ctl('--enc', 'json', 'id')
+    assert.deepEqual(r, {
+      code: 0,
+      stderr: '',
+      stdout: `{
+    "id": "${PEER}",
+    "addresses": [
+        "/ip4/172.17.0.2/tcp/9096/p2p/${PEER}",
+        "/ip4/127.0.0.1/tcp/9096/p2p/${PEER}"
+    ],
+    "cluster_peers": [
+        "${PEER}"
+    ],
+    "cluster_peers_addresses": [],
+    "version": "1.1.6",
+    "commit": "",
+    "rpc_protocol_version": "/ipfscluster/1.0/rpc",
+    "error": "",
+    "ipfs": {
+        "id": "${IPFS_PEER}",
+        "addresses": [
+            "/ip4/127.0.0.1/tcp/4001/p2p/${IPFS_PEER}"
+        ],
+        "error": ""
+    },
+    "peername": "node0"
+}
+`
+    })
   })
 
   it('prints peer errors and IPFS errors in the ID block', async () => {
@@ -108,6 +144,33 @@ ${PEER} | node0 | Sees 2 other peers
     assert.equal(r.stdout, `${CID1} |  | PIN | Repl. Factor: 1--1 | Allocations: [] | Recursive | Metadata: no | Exp: ∞ | Added: 2026-05-11 10:20:00\n`)
   })
 
+  it('pin rm --no-status prints the removed pin (text and JSON)', async () => {
+    server.on('DELETE', `/pins/ipfs/${CID1}`, (_req, res) => { sendJSON(res, 200, storedPin(CID1)) })
+    let r = await ctl('pin', 'rm', '--ns', CID1)
+    assert.deepEqual(r, { code: 0, stdout: `${CID1} |  | PIN | Repl. Factor: -1 | Allocations: [everywhere] | Recursive | Metadata: no | Exp: ∞ | Added: 2026-05-11 10:20:00\n`, stderr: '' })
+    r = await ctl('--enc=json', 'pin', 'rm', '--no-status', CID1)
+    assert.equal(r.stdout, `{
+    "replication_factor_min": -1,
+    "replication_factor_max": -1,
+    "name": "",
+    "mode": "recursive",
+    "shard_size": 0,
+    "user_allocations": null,
+    "expire_at": "0001-01-01T00:00:00Z",
+    "metadata": null,
+    "pin_update": null,
+    "origins": [],
+    "cid": "${CID1}",
+    "type": "pin",
+    "allocations": [],
+    "max_depth": -1,
+    "reference": null,
+    "timestamp": "2026-05-11T10:20:00Z"
+}
+`)
+    assert.equal(server.requests.length, 2)
+  })
+
   it('pins IPFS paths and shows the resolved CID (t0030 paths)', async () => {
     const path = `/ipfs/${CID3}/test2/test3.txt`
     server.on('POST', `/pins${path}`, (_req, res) => { sendJSON(res, 200, submittedPin(CID1)) })
@@ -180,6 +243,12 @@ ${PEER} | node0 | Sees 2 other peers
     // --wait-limit without --wait does nothing
     r = await ctl('pin', 'add', '--wl', '2', CID1)
     assert.equal(r.code, 0)
+  })
+
+  it('--wait reports failing status requests as a local error', async () => {
+    server.on('POST', `/pins/ipfs/${CID1}`, (_req, res) => { sendJSON(res, 200, submittedPin(CID1)) })
+    server.on('GET', `/pins/${CID1}`, (_req, res) => { sendError(res, 500, 'boom') })
+    assert.deepEqual(await ctl('pin', 'add', '--wait', CID1), { code: 1, stdout: '', stderr: 'error waiting for pin status: boom\n' })
   })
 
   it('--wait fails at once when a peer reports an error status', async () => {
@@ -302,6 +371,20 @@ An error occurred:
     server.json('GET', '/id', idNode0())
     const r = await runCtl(['--host', `/ip4/127.0.0.1/tcp/1,${server.multiaddr}`, 'id'])
     assert.deepEqual(r, { code: 0, stdout: ID_NODE0_TEXT, stderr: '' })
+  })
+
+  it('accepts DNS and unix-socket endpoints', async () => {
+    server.json('GET', '/id', idNode0())
+    assert.deepEqual(await runCtl(['--host', `/dns4/localhost/tcp/${server.port}`, 'id']), { code: 0, stdout: ID_NODE0_TEXT, stderr: '' })
+    const dir = await mkdtemp(join(tmpdir(), 'ctl-sock-'))
+    const unix = await FakeRestServer.start({ socketPath: join(dir, 'api.sock') })
+    try {
+      unix.json('GET', '/id', idNode0())
+      assert.deepEqual(await runCtl(['--host', unix.multiaddr, 'id']), { code: 0, stdout: ID_NODE0_TEXT, stderr: '' })
+    } finally {
+      await unix.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('uses ipfs_peer_id-less entries and sorts peers by ID', async () => {
