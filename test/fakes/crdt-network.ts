@@ -48,6 +48,8 @@ export class CRDTTestNetwork {
   maxDelay: number
   /** Return false to make a fetch by `peer` of `cid` fail. */
   fetchFilter?: (peer: string, cid: CID) => boolean
+  /** Awaited before each fetch (e.g. to make fetches hang until aborted). */
+  fetchHook?: (peer: string, cid: CID, signal?: AbortSignal) => Promise<void>
   readonly stats = { published: 0, delivered: 0, dropped: 0, fetches: 0 }
   private readonly peers = new Map<string, Peer>()
   private readonly blocked = new Set<string>()
@@ -158,6 +160,8 @@ export class CRDTTestNetwork {
   private async fetch (id: string, cid: CID, options?: AbortOptions): Promise<Uint8Array> {
     throwIfAborted(options?.signal)
     this.stats.fetches++
+    await this.fetchHook?.(id, cid, options?.signal)
+    throwIfAborted(options?.signal)
     if (this.fetchFilter != null && !this.fetchFilter(id, cid)) {
       throw new NotFoundError(`fetch of ${cid.toString()} failed (test filter)`)
     }

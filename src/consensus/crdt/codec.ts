@@ -229,7 +229,8 @@ export function decodeNode (buf: Uint8Array): DagNode {
 }
 
 export function sha256 (bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(bytes).digest()
+  const d = createHash('sha256').update(bytes).digest()
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
 }
 
 /** CIDv1 dag-pb sha2-256 of a block. */

@@ -948,7 +948,15 @@ export class MerkleCRDT {
       const item = queue[i] as { node: CID, root: HeadRef }
       queue[i] = undefined
       const mh = mhKey(item.node)
-      const node = decodeNode(await this.fetchBlock(item.node, sig))
+      let node: DagNode
+      try {
+        node = decodeNode(await this.fetchBlock(item.node, sig))
+      } catch (err) {
+        if (sig.aborted) throw err
+        this.log.error('DAG repair: error getting node for reprocessing %s: %s', item.node, errMsg(err))
+        ok = false
+        break
+      }
       if (!(await this.store.has(k.processed(mh)))) {
         if (this.log.debugEnabled) this.log.debug('reprocessing %s', item.node)
         if (this.claimed.has(mh)) {
