@@ -69,6 +69,8 @@ export interface ComponentLogger {
 export interface KVStore extends Startable {
   get(key: string, options?: AbortOptions): Promise<Uint8Array | undefined>
   has(key: string, options?: AbortOptions): Promise<boolean>
+  /** Optional bulk read (one round-trip); same order as `keys`. */
+  getMany?(keys: string[], options?: AbortOptions): Promise<Array<Uint8Array | undefined>>
   put(key: string, value: Uint8Array, options?: AbortOptions): Promise<void>
   delete(key: string, options?: AbortOptions): Promise<void>
   /** Atomic batch of puts (value) and deletes (value undefined). */

@@ -1,0 +1,278 @@
+/**
+ * Durable batching of consensus writes (`crdt.batching`).
+ *
+ * The reference acknowledges a batched `logPin`/`logUnpin` as soon as the
+ * item is queued in memory, so a crash loses up to a batch window of
+ * acknowledged pins (ipfs-cluster #1008). Here an acknowledged operation is
+ * never lost:
+ *
+ * 1. `add()` appends the operation to a write-ahead log in the store
+ *    (`N/w/<seq>`, one store batch for all the operations that arrived in
+ *    the same tick: group commit) and only then resolves.
+ * 2. The operation joins the current in-memory batch (a DeltaBuilder), whose
+ *    contents are also visible to state reads (overlay), so a pin is visible
+ *    locally when `logPin` resolves.
+ * 3. A batch is committed when it holds `maxBatchSize` operations, when its
+ *    first operation is `maxBatchAge` old, or before it would exceed the
+ *    delta size cap (~1 MiB). The commit publishes one DAG node and deletes
+ *    the batch's log entries IN THE SAME ATOMIC STORE BATCH as the merge.
+ * 4. At start, the log is replayed (in order) into the current batch, which
+ *    is then committed. A graceful stop commits everything pending.
+ *
+ * So every acknowledged operation is, at any instant, either in the log or
+ * merged in the CRDT, never both and never neither.
+ *
+ * `maxQueueSize` bounds the operations acknowledged but not yet committed;
+ * beyond it writes fail with the reference's message. When commits fall
+ * behind (two batches waiting), new writes wait for them (back-pressure).
+ */
+import { QueueFullError } from '../../errors.js'
+import { ProtoReader, ProtoWriter, WIRE_LDELIM, WIRE_VARINT } from '../../utils/protobuf.js'
+import { DeltaBuilder } from './delta-builder.js'
+import type { PendingLookup, PendingOp } from './delta-builder.js'
+import type { CRDTKeys } from './keys.js'
+import type { KVOp, MerkleCRDT } from './merkle-crdt.js'
+import type { AbortOptions, KVStore, Logger } from '../../interfaces.js'
+
+export const MAX_QUEUE_SIZE_MESSAGE = 'batching max_queue_size reached. Too many operations are waiting to be batched. Try increasing the max_queue_size or adjusting the batching options'
+
+export interface BatcherConfig {
+  maxBatchSize: number
+  /** ms */
+  maxBatchAge: number
+  maxQueueSize: number
+  /** bytes */
+  maxDeltaSize: number
+}
+
+function encodeOp (op: PendingOp): Uint8Array {
+  const w = new ProtoWriter(op.key.length + (op.value?.length ?? 0) + 16)
+  w.uvarintField(1, op.value !== undefined ? 1 : 2)
+  w.stringField(2, op.key)
+  if (op.value !== undefined) w.bytesField(3, op.value)
+  return w.finish()
+}
+
+function decodeOp (b: Uint8Array): PendingOp {
+  const r = new ProtoReader(b)
+  let type = 0
+  let key = ''
+  let value: Uint8Array | undefined
+  while (!r.done) {
+    const [f, wt] = r.tag()
+    if (f === 1 && wt === WIRE_VARINT) type = r.uvarint()
+    else if (f === 2 && wt === WIRE_LDELIM) key = r.string()
+    else if (f === 3 && wt === WIRE_LDELIM) value = r.bytes().slice()
+    else r.skip(wt)
+  }
+  if (type === 1) return { key, value: value ?? new Uint8Array(0) }
+  return { key }
+}
+
+class Batch {
+  readonly builder = new DeltaBuilder()
+  readonly walKeys: string[] = []
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+interface Waiting {
+  op: PendingOp
+  walKey: string
+  bytes: Uint8Array
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+export class DurableBatcher {
+  private current = new Batch()
+  private readonly committing: Batch[] = []
+  private commitChain: Promise<void> = Promise.resolve()
+  private buffer: Waiting[] = []
+  private flushing: Promise<void> | undefined
+  private queued = 0
+  private seq = 0
+  private stopping = false
+
+  constructor (
+    private readonly engine: MerkleCRDT,
+    private readonly store: KVStore,
+    private readonly keys: CRDTKeys,
+    private readonly log: Logger,
+    private readonly cfg: BatcherConfig
+  ) {}
+
+  /** Operations acknowledged and not committed yet. */
+  get pending (): number {
+    return this.queued
+  }
+
+  /** Replays the write-ahead log into the current batch. */
+  async start (commitReplayed: boolean): Promise<void> {
+    this.stopping = false
+    let count = 0
+    for await (const { key, value } of this.store.query(this.keys.walPrefix)) {
+      const seq = this.keys.walSeq(key)
+      if (Number.isFinite(seq) && seq >= this.seq) this.seq = seq + 1
+      let op: PendingOp
+      try {
+        op = decodeOp(value)
+      } catch (err) {
+        this.log.error('dropping undecodable batching log entry %s: %s', key, (err as Error).message)
+        await this.store.delete(key)
+        continue
+      }
+      this.queued++
+      count++
+      this.addToBatch(op, key, commitReplayed)
+    }
+    if (count > 0) {
+      this.log.info('recovered %d acknowledged operations from the batching log', count)
+      if (commitReplayed) this.triggerCommit()
+    }
+  }
+
+  /**
+   * Graceful stop: commits everything pending (unless `commit` is false:
+   * offline tools leave the log for the daemon).
+   */
+  async stop (commit = true): Promise<void> {
+    await this.flushing
+    if (commit) this.triggerCommit()
+    this.stopping = true
+    await this.commitChain
+    clearTimeout(this.current.timer)
+  }
+
+  /** Commits the current batch and waits for every commit in flight. */
+  async flush (): Promise<void> {
+    await this.flushing
+    this.triggerCommit()
+    await this.commitChain
+  }
+
+  /** Forgets every pending operation (after a state cleanup wiped the log). */
+  async drop (): Promise<void> {
+    await this.flushing
+    await this.commitChain
+    clearTimeout(this.current.timer)
+    this.current = new Batch()
+    this.queued = 0
+  }
+
+  lookup (key: string): PendingLookup | undefined {
+    const hit = this.current.builder.lookup(key)
+    if (hit !== undefined) return hit
+    for (let i = this.committing.length - 1; i >= 0; i--) {
+      const h = this.committing[i].builder.lookup(key)
+      if (h !== undefined) return h
+    }
+    return undefined
+  }
+
+  /** Keys with a pending value or delete (for listings). */
+  pendingKeys (): Set<string> {
+    const out = new Set<string>()
+    for (const b of [...this.committing, this.current]) {
+      for (const key of b.builder.entries.keys()) out.add(key)
+    }
+    return out
+  }
+
+  /** Durably queues an operation; resolves once it is in the log. */
+  async add (op: PendingOp, errorPrefix: string, options?: AbortOptions): Promise<void> {
+    if (this.queued >= this.cfg.maxQueueSize) {
+      throw new QueueFullError(`${errorPrefix}: ${MAX_QUEUE_SIZE_MESSAGE}`)
+    }
+    this.queued++
+    try {
+      while (this.committing.length >= 2 && !this.stopping) {
+        await this.commitChain
+      }
+      options?.signal?.throwIfAborted()
+    } catch (err) {
+      this.queued--
+      throw err
+    }
+    const walKey = this.keys.wal(this.seq++)
+    await new Promise<void>((resolve, reject) => {
+      this.buffer.push({ op, walKey, bytes: encodeOp(op), resolve, reject })
+      this.scheduleFlush()
+    })
+  }
+
+  private scheduleFlush (): void {
+    if (this.flushing != null) return
+    this.flushing = (async () => {
+      // let the operations of this tick join the same write
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      while (this.buffer.length > 0) {
+        const items = this.buffer
+        this.buffer = []
+        try {
+          await this.store.batch(items.map((w) => ({ key: w.walKey, value: w.bytes })))
+        } catch (err) {
+          this.queued -= items.length
+          for (const w of items) w.reject(err as Error)
+          continue
+        }
+        for (const w of items) {
+          this.addToBatch(w.op, w.walKey, true)
+          w.resolve()
+        }
+      }
+    })().finally(() => {
+      this.flushing = undefined
+      if (this.buffer.length > 0) this.scheduleFlush()
+    })
+  }
+
+  private addToBatch (op: PendingOp, walKey: string, autoCommit: boolean): void {
+    const est = DeltaBuilder.estimate(op)
+    if (autoCommit && !this.current.builder.isEmpty && this.current.builder.size + est > this.cfg.maxDeltaSize) {
+      this.triggerCommit()
+    }
+    const batch = this.current
+    batch.builder.apply(op)
+    batch.walKeys.push(walKey)
+    if (!autoCommit) return
+    if (batch.walKeys.length === 1 && this.cfg.maxBatchAge > 0) {
+      batch.timer = setTimeout(() => {
+        if (this.current === batch) this.triggerCommit()
+      }, this.cfg.maxBatchAge)
+      batch.timer.unref?.()
+    }
+    if (batch.walKeys.length >= this.cfg.maxBatchSize) this.triggerCommit()
+  }
+
+  /** Hands the current batch to the (serialised) committer. */
+  triggerCommit (): void {
+    const batch = this.current
+    if (batch.walKeys.length === 0) return
+    clearTimeout(batch.timer)
+    this.current = new Batch()
+    this.committing.push(batch)
+    this.commitChain = this.commitChain.then(async () => { await this.commit(batch) })
+  }
+
+  private async commit (batch: Batch): Promise<void> {
+    const extra: KVOp[] = batch.walKeys.map((key) => ({ key }))
+    let delay = 200
+    while (true) {
+      try {
+        await this.engine.publish(batch.builder, extra)
+        this.queued -= batch.walKeys.length
+        break
+      } catch (err) {
+        if (this.stopping || !this.engine.isStarted) {
+          this.log.error('error committing batch (its %d operations stay in the batching log): %s', batch.walKeys.length, (err as Error).message)
+          break
+        }
+        this.log.error('error committing batch (retrying): %s', (err as Error).message)
+        await new Promise((resolve) => setTimeout(resolve, delay))
+        delay = Math.min(delay * 2, 10000)
+      }
+    }
+    const i = this.committing.indexOf(batch)
+    if (i >= 0) this.committing.splice(i, 1)
+  }
+}

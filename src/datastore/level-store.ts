@@ -1,0 +1,258 @@
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import { DatastoreError, NotStartedError } from '../errors.js'
+import { throwIfAborted } from '../utils/abort.js'
+import type { AbortOptions, KVStore } from '../interfaces.js'
+
+/** Entries read from LevelDB per native round-trip when streaming. */
+const ITERATOR_BATCH = 1000
+/** Memory the native side may buffer per `nextv` call. */
+const ITERATOR_HIGH_WATER_BYTES = 1024 * 1024
+/** Keys deleted per batch by `deletePrefix`. */
+const DELETE_BATCH = 10000
+/** A key outside every namespace (all real keys start with `/`), only ever deleted. */
+const SYNC_KEY = '\u0000sync'
+const EMPTY = new Uint8Array(0)
+
+export interface LevelKVStoreInit {
+  /** Folder of the LevelDB database (created, mode 0700, when missing). */
+  path: string
+  /** LevelDB block cache in bytes (default 8 MiB, the LevelDB default). */
+  cacheSize?: number
+  /** LevelDB write buffer (memtable) size in bytes (default 4 MiB). */
+  writeBufferSize?: number
+}
+
+type DB = ClassicLevel<string, Uint8Array>
+
+/**
+ * The exclusive upper bound of the keys starting with `prefix`, or
+ * undefined when it cannot be expressed (empty prefix, exotic last char).
+ */
+export function prefixUpperBound (prefix: string): string | undefined {
+  if (prefix === '') return undefined
+  const last = prefix.charCodeAt(prefix.length - 1)
+  if (last >= 0xd800) return undefined
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1)
+}
+
+/**
+ * Looks at a folder before LevelDB touches it: LevelDB would happily create
+ * a fresh database next to the files of another engine, so anything that is
+ * not recognisably a LevelDB database is refused.
+ */
+async function checkFolder (path: string): Promise<void> {
+  let entries: string[]
+  try {
+    const st = await stat(path)
+    if (!st.isDirectory()) {
+      throw new DatastoreError(`cannot open datastore at ${path}: not a directory`)
+    }
+    entries = await readdir(path)
+  } catch (err: any) {
+    if (err?.code === 'ENOENT') {
+      await mkdir(path, { recursive: true, mode: 0o700 })
+      return
+    }
+    if (err?.name === 'DatastoreError') throw err
+    throw new DatastoreError(`cannot open datastore at ${path}: ${err?.message ?? String(err)}`, { cause: err })
+  }
+  if (entries.length === 0) return
+
+  const has = (pred: (name: string) => boolean): boolean => entries.some(pred)
+  if (has((n) => n.startsWith('OPTIONS-') || n.startsWith('marker.'))) {
+    throw new DatastoreError(`cannot open datastore at ${path}: the folder holds a Pebble/RocksDB database (e.g. written by the Go IPFS Cluster), not a LevelDB one. Move it away, or export the pinset with the Go version ('state export') and import it here`)
+  }
+  if (has((n) => n === 'KEYREGISTRY' || n.endsWith('.vlog') || n === 'MANIFEST')) {
+    throw new DatastoreError(`cannot open datastore at ${path}: the folder holds a Badger database (e.g. written by the Go IPFS Cluster), not a LevelDB one. Move it away, or export the pinset with the Go version ('state export') and import it here`)
+  }
+  if (!entries.includes('CURRENT')) {
+    throw new DatastoreError(`cannot open datastore at ${path}: the folder is not empty and does not hold a LevelDB database (no CURRENT file)`)
+  }
+  let current = ''
+  try {
+    current = await readFile(join(path, 'CURRENT'), 'latin1')
+  } catch (err: any) {
+    throw new DatastoreError(`cannot open datastore at ${path}: cannot read CURRENT: ${err?.message ?? String(err)}`, { cause: err })
+  }
+  const manifest = current.trim()
+  if (!/^MANIFEST-\d+$/.test(manifest) || !entries.includes(manifest)) {
+    throw new DatastoreError(`cannot open datastore at ${path}: the folder does not hold a valid LevelDB database (bad CURRENT file)`)
+  }
+}
+
+function openError (path: string, err: any): Error {
+  const cause = err?.cause ?? err
+  const code: string | undefined = cause?.code ?? err?.code
+  if (code === 'LEVEL_LOCKED') {
+    return new DatastoreError(`cannot open datastore at ${path}: it is locked by another process (is a peer already running?)`, { cause: err })
+  }
+  if (code === 'LEVEL_CORRUPTION') {
+    return new DatastoreError(`cannot open datastore at ${path}: the LevelDB database is corrupt: ${cause?.message ?? ''}`, { cause: err })
+  }
+  return new DatastoreError(`cannot open datastore at ${path}: ${cause?.message ?? err?.message ?? String(err)}`, { cause: err })
+}
+
+/**
+ * A {@link KVStore} on LevelDB (classic-level): keys are UTF-8 strings,
+ * values bytes, prefix queries are ordered and streamed in native batches.
+ */
+export class LevelKVStore implements KVStore {
+  private db: DB | undefined
+  private opening: Promise<void> | undefined
+
+  constructor (private readonly init: LevelKVStoreInit) {}
+
+  get path (): string {
+    return this.init.path
+  }
+
+  async start (): Promise<void> {
+    if (this.db != null) return
+    if (this.opening != null) return await this.opening
+    this.opening = (async () => {
+      const path = this.init.path
+      await checkFolder(path)
+      const db: DB = new ClassicLevel<string, Uint8Array>(path, {
+        keyEncoding: 'utf8',
+        valueEncoding: 'view',
+        createIfMissing: true,
+        cacheSize: this.init.cacheSize,
+        writeBufferSize: this.init.writeBufferSize
+      })
+      try {
+        await db.open()
+      } catch (err) {
+        throw openError(path, err)
+      }
+      this.db = db
+    })()
+    try {
+      await this.opening
+    } finally {
+      this.opening = undefined
+    }
+  }
+
+  async stop (): Promise<void> {
+    const db = this.db
+    if (db == null) return
+    this.db = undefined
+    await db.close()
+  }
+
+  private open (): DB {
+    if (this.db == null) throw new NotStartedError(`datastore at ${this.init.path} is not open`)
+    return this.db
+  }
+
+  async get (key: string, options?: AbortOptions): Promise<Uint8Array | undefined> {
+    throwIfAborted(options?.signal)
+    return await this.open().get(key)
+  }
+
+  async getMany (keys: string[], options?: AbortOptions): Promise<Array<Uint8Array | undefined>> {
+    throwIfAborted(options?.signal)
+    if (keys.length === 0) return []
+    return await this.open().getMany(keys)
+  }
+
+  async has (key: string, options?: AbortOptions): Promise<boolean> {
+    throwIfAborted(options?.signal)
+    return await this.open().has(key)
+  }
+
+  async put (key: string, value: Uint8Array, options?: AbortOptions): Promise<void> {
+    throwIfAborted(options?.signal)
+    await this.open().put(key, value)
+  }
+
+  async delete (key: string, options?: AbortOptions): Promise<void> {
+    throwIfAborted(options?.signal)
+    await this.open().del(key)
+  }
+
+  async batch (ops: Array<{ key: string, value?: Uint8Array }>, options?: AbortOptions): Promise<void> {
+    throwIfAborted(options?.signal)
+    if (ops.length === 0) return
+    const db = this.open()
+    const chained = db.batch()
+    for (const op of ops) {
+      if (op.value !== undefined) {
+        chained.put(op.key, op.value)
+      } else {
+        chained.del(op.key)
+      }
+    }
+    await chained.write()
+  }
+
+  async * query (prefix: string, options: AbortOptions & { keysOnly?: boolean, limit?: number } = {}): AsyncGenerator<{ key: string, value: Uint8Array }> {
+    const db = this.open()
+    const upper = prefixUpperBound(prefix)
+    const range: { gte?: string, lt?: string, limit?: number } = {}
+    if (prefix !== '') range.gte = prefix
+    if (upper !== undefined) range.lt = upper
+    if (options.limit != null && options.limit >= 0) range.limit = options.limit
+    const signal = options.signal
+    if (options.keysOnly === true) {
+      const it = db.keys({ ...range, highWaterMarkBytes: ITERATOR_HIGH_WATER_BYTES })
+      try {
+        while (true) {
+          throwIfAborted(signal)
+          const keys = await it.nextv(ITERATOR_BATCH)
+          if (keys.length === 0) return
+          for (const key of keys) {
+            if (!key.startsWith(prefix)) return
+            if (key === SYNC_KEY) continue
+            yield { key, value: EMPTY }
+          }
+        }
+      } finally {
+        await it.close()
+      }
+    }
+    const it = db.iterator({ ...range, highWaterMarkBytes: ITERATOR_HIGH_WATER_BYTES })
+    try {
+      while (true) {
+        throwIfAborted(signal)
+        const entries = await it.nextv(ITERATOR_BATCH)
+        if (entries.length === 0) return
+        for (const [key, value] of entries) {
+          if (!key.startsWith(prefix)) return
+          if (key === SYNC_KEY) continue
+          yield { key, value: value ?? EMPTY }
+        }
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
+  async deletePrefix (prefix: string, options?: AbortOptions): Promise<number> {
+    const db = this.open()
+    const upper = prefixUpperBound(prefix)
+    let count = 0
+    // One iterator (an implicit snapshot): deleting behind it does not
+    // make later reads skip over ever more tombstones.
+    const it = db.keys({ gte: prefix === '' ? undefined : prefix, lt: upper, highWaterMarkBytes: ITERATOR_HIGH_WATER_BYTES })
+    try {
+      while (true) {
+        throwIfAborted(options?.signal)
+        const keys = (await it.nextv(DELETE_BATCH)).filter((k) => k.startsWith(prefix))
+        if (keys.length === 0) return count
+        await db.batch(keys.map((key) => ({ type: 'del' as const, key })))
+        count += keys.filter((k) => k !== SYNC_KEY).length
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
+  /** Forces the LevelDB log (every write so far) to disk with an fsync. */
+  async sync (options?: AbortOptions): Promise<void> {
+    throwIfAborted(options?.signal)
+    await this.open().del(SYNC_KEY, { sync: true })
+  }
+}

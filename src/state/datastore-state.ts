@@ -1,0 +1,135 @@
+import { cidFromDsKey, cidToDsKey } from '../api/encoding.js'
+import { PinNotFoundError } from '../errors.js'
+import { pinFromProto, pinToProto } from './pin-codec.js'
+import type { Pin } from '../api/types.js'
+import type { AbortOptions, BatchingState, KVStore, Logger, State } from '../interfaces.js'
+import type { CID } from 'multiformats/cid'
+
+/** Full listings log their progress every this many pins (as the reference). */
+export const LIST_PROGRESS_EVERY = 500000
+
+export interface DatastoreStateInit {
+  store: KVStore
+  /** Key prefix, e.g. `/pins` (no trailing slash; '' for none). */
+  namespace: string
+  logger?: Logger
+  /**
+   * Buffer writes until `commit()` (flushed automatically every
+   * `maxBatchOps` operations). Default false: every write goes through.
+   */
+  batching?: boolean
+  /** Default 10000. */
+  maxBatchOps?: number
+}
+
+/**
+ * Decodes the entries of a pin prefix into pins (the CID comes from the
+ * key), skipping and logging undecodable ones as the reference does.
+ */
+export async function * decodePinEntries (entries: AsyncIterable<{ key: string, value: Uint8Array }>, keyOf: (dsKey: string) => string | undefined, logger?: Logger): AsyncGenerator<Pin> {
+  let total = 0
+  for await (const { key, value } of entries) {
+    const pinKey = keyOf(key)
+    if (pinKey === undefined) continue
+    let cid: CID
+    try {
+      cid = cidFromDsKey(pinKey)
+    } catch (err) {
+      logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
+      continue
+    }
+    let pin: Pin
+    try {
+      pin = pinFromProto(value, cid)
+    } catch (err) {
+      logger?.error('error deserializing pin (%s): %s', key, (err as Error).message)
+      continue
+    }
+    yield pin
+    total++
+    if (total % LIST_PROGRESS_EVERY === 0) {
+      logger?.info('Full pinset listing in progress: %d pins so far', total)
+    }
+  }
+  if (total >= LIST_PROGRESS_EVERY) {
+    logger?.info('Full pinset listing finished: %d pins', total)
+  }
+}
+
+/**
+ * A {@link State} stored directly in a {@link KVStore}: key
+ * `<namespace>/<base32 CID>`, value the Pin protobuf.
+ */
+export class DatastoreState implements BatchingState {
+  private readonly store: KVStore
+  private readonly ns: string
+  private readonly logger?: Logger
+  private readonly batching: boolean
+  private readonly maxBatchOps: number
+  private pending = new Map<string, Uint8Array | undefined>()
+
+  constructor (init: DatastoreStateInit) {
+    this.store = init.store
+    this.ns = init.namespace.replace(/\/+$/, '')
+    this.logger = init.logger
+    this.batching = init.batching === true
+    this.maxBatchOps = init.maxBatchOps ?? 10000
+  }
+
+  private key (cid: CID): string {
+    return this.ns + cidToDsKey(cid)
+  }
+
+  async get (cid: CID, options?: AbortOptions): Promise<Pin> {
+    const value = await this.store.get(this.key(cid), options)
+    if (value == null) throw new PinNotFoundError()
+    return pinFromProto(value, cid)
+  }
+
+  async has (cid: CID, options?: AbortOptions): Promise<boolean> {
+    return await this.store.has(this.key(cid), options)
+  }
+
+  async * list (options?: AbortOptions): AsyncGenerator<Pin> {
+    const prefix = this.ns + '/'
+    const cut = this.ns.length
+    yield * decodePinEntries(this.store.query(prefix, options), (k) => {
+      const rest = k.slice(cut)
+      // only direct children of the namespace
+      return rest.indexOf('/', 1) === -1 ? rest : undefined
+    }, this.logger)
+  }
+
+  async add (pin: Pin, options?: AbortOptions): Promise<void> {
+    const key = this.key(pin.cid)
+    const value = pinToProto(pin)
+    if (!this.batching) {
+      await this.store.put(key, value, options)
+      return
+    }
+    this.pending.set(key, value)
+    await this.maybeFlush(options)
+  }
+
+  async rm (cid: CID, options?: AbortOptions): Promise<void> {
+    const key = this.key(cid)
+    if (!this.batching) {
+      await this.store.delete(key, options)
+      return
+    }
+    this.pending.set(key, undefined)
+    await this.maybeFlush(options)
+  }
+
+  private async maybeFlush (options?: AbortOptions): Promise<void> {
+    if (this.pending.size >= this.maxBatchOps) await this.commit(options)
+  }
+
+  /** Writes the buffered operations in one atomic batch. */
+  async commit (options?: AbortOptions): Promise<void> {
+    if (this.pending.size === 0) return
+    const ops = [...this.pending].map(([key, value]) => ({ key, value }))
+    this.pending = new Map()
+    await this.store.batch(ops, options)
+  }
+}
