@@ -71,7 +71,19 @@ export interface FakeKuboOptions {
   base58?: boolean
   /** Requests remembered by `requests` (default 1000). */
   recordRequests?: number
+  /**
+   * Emulates the js-ipfs daemon's differences from Kubo: `AgentVersion`
+   * js-ipfs, base58 CIDv1, numbers as strings in repo/stat, no pin progress,
+   * no pin/update (404), block/put that ignores `cid-codec` (reads `format`,
+   * default dag-pb, and `version`, default 0) and stores only the last part.
+   */
+  jsIpfs?: boolean
+  /** Listen on this unix socket instead of host/port. */
+  socketPath?: string
 }
+
+/** A test-installed handler replacing an endpoint. */
+export type EndpointOverride = (req: http.IncomingMessage, res: http.ServerResponse, args: string[], query: URLSearchParams) => void | Promise<void>
 
 export interface RecordedRequest {
   method: string
@@ -126,7 +138,8 @@ function kuboError (status: number, message: string): HTTPFailure {
 }
 
 export class FakeKubo {
-  private readonly opts: Required<Omit<FakeKuboOptions, 'port'>> & { port: number }
+  private readonly opts: Required<Omit<FakeKuboOptions, 'port' | 'socketPath'>> & { port: number, socketPath?: string }
+  private readonly overrides = new Map<string, EndpointOverride>()
   private server: http.Server | undefined
   private readonly sockets = new Set<Socket>()
   private readonly counts = new Map<string, number>()
@@ -148,9 +161,11 @@ export class FakeKubo {
       mode: options.mode ?? 'mock',
       slowInterval: options.slowInterval ?? 1000,
       peerId: options.peerId ?? FIXTURES.PeerID1,
-      streamSeparator: options.streamSeparator ?? '',
-      base58: options.base58 ?? false,
-      recordRequests: options.recordRequests ?? 1000
+      streamSeparator: options.streamSeparator ?? (options.jsIpfs === true ? '\n' : ''),
+      base58: options.base58 ?? options.jsIpfs ?? false,
+      recordRequests: options.recordRequests ?? 1000,
+      jsIpfs: options.jsIpfs ?? false,
+      socketPath: options.socketPath
     }
     this.events.setMaxListeners(0)
   }
@@ -174,10 +189,15 @@ export class FakeKubo {
     })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(this.opts.port, this.opts.host, () => {
+      const listening = (): void => {
         server.off('error', reject)
         resolve()
-      })
+      }
+      if (this.opts.socketPath != null) {
+        server.listen(this.opts.socketPath, listening)
+      } else {
+        server.listen(this.opts.port, this.opts.host, listening)
+      }
     })
     this.server = server
   }
@@ -205,6 +225,7 @@ export class FakeKubo {
 
   /** `/ip4/<host>/tcp/<port>` (or /ip6/). */
   get apiMultiaddr (): string {
+    if (this.opts.socketPath != null) return `/unix${this.opts.socketPath}`
     const family = this.opts.host.includes(':') ? 'ip6' : 'ip4'
     return `/${family}/${this.opts.host}/tcp/${this.port}`
   }
@@ -212,6 +233,12 @@ export class FakeKubo {
   get url (): string {
     const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host
     return `http://${host}:${this.port}`
+  }
+
+  /** Replaces an endpoint's behaviour (undefined restores it). */
+  override (endpoint: string, handler: EndpointOverride | undefined): void {
+    if (handler == null) this.overrides.delete(endpoint)
+    else this.overrides.set(endpoint, handler)
   }
 
   /** Requests received by an endpoint (`pin/add`, `id`…). */
@@ -306,12 +333,21 @@ export class FakeKubo {
     const q = url.searchParams
 
     try {
+      const override = this.overrides.get(endpoint)
+      if (override != null) {
+        await override(req, res, args, q)
+        return
+      }
       switch (endpoint) {
-        case 'id': return this.json(res, { ID: this.opts.peerId, Addresses: ['/ip4/0.0.0.0/tcp/1234', '/ip6/::/tcp/1234'] })
+        case 'id': {
+          const id: Record<string, unknown> = { ID: this.opts.peerId, Addresses: ['/ip4/0.0.0.0/tcp/1234', '/ip6/::/tcp/1234'] }
+          if (this.opts.jsIpfs) id.AgentVersion = 'js-ipfs/0.18.1'
+          return this.json(res, id)
+        }
         case 'version': return this.json(res, { Version: 'm.o.c.k' })
         case 'pin/add': return await this.pinAdd(req, res, args, q)
         case 'pin/rm': return this.pinRm(res, args)
-        case 'pin/update': return await this.pinUpdate(req, res, args)
+        case 'pin/update': return await this.pinUpdate(res, args)
         case 'pin/ls': return await this.pinLs(res, args, q)
         case 'swarm/connect': {
           if (args.length === 0) throw failure()
@@ -416,7 +452,7 @@ export class FakeKubo {
     if (key === FIXTURES.ErrorCid) throw failure()
     const direct = q.get('recursive') === 'false' || q.get('type') === 'direct'
     const mode = direct ? PIN_DIRECT : PIN_RECURSIVE
-    const progress = q.get('progress') === 'true'
+    const progress = q.get('progress') === 'true' && !this.opts.jsIpfs
     const maxDepth = direct ? 0 : (q.has('max-depth') ? Number(q.get('max-depth')) : -1)
 
     if (key === FIXTURES.NotFoundCid) {
@@ -513,7 +549,8 @@ export class FakeKubo {
     this.json(res, { Pins: [args[0]] })
   }
 
-  private async pinUpdate (req: http.IncomingMessage, res: http.ServerResponse, args: string[]): Promise<void> {
+  private async pinUpdate (res: http.ServerResponse, args: string[]): Promise<void> {
+    if (this.opts.jsIpfs) throw new HTTPFailure(404, JSON.stringify({ Message: 'Not Found', Code: 3, Type: 'error' }))
     if (args.length !== 2) throw failure()
     const from = tryParseCid(args[0])
     const to = tryParseCid(args[1])
@@ -606,6 +643,10 @@ export class FakeKubo {
         codecNameParam = q.get('cid-codec') ?? 'raw'
       }
     }
+    if (kind === 'block' && this.opts.jsIpfs) {
+      await this.jsBlockPut(req, res, q, boundary)
+      return
+    }
     const codec = codecCode(codecNameParam)
     const hasher = HASHERS.get(hashNameParam)
     const mhlen = Number(q.get('mhlen') ?? '-1')
@@ -629,6 +670,28 @@ export class FakeKubo {
       res.addTrailers({ 'X-Stream-Error': (err as Error).message })
     }
     res.end()
+  }
+
+  /** js-ipfs block/put: `format` (default dag-pb) and `version` (default 0), last part only, one JSON answer. */
+  private async jsBlockPut (req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams, boundary: string): Promise<void> {
+    let data: Buffer | undefined
+    for await (const part of parseMultipart(req, boundary)) {
+      data = part.body
+    }
+    if (data == null) throw kuboError(400, "File argument 'data' is required")
+    const format = q.get('format') ?? 'dag-pb'
+    const mhtype = q.get('mhtype') ?? 'sha2-256'
+    const codecName = format === 'v0' ? 'dag-pb' : format
+    const codec = codecCode(codecName)
+    const hasher = HASHERS.get(mhtype)
+    if (codec == null) throw kuboError(500, `Failed to put block: No codec found for "${format}"`)
+    if (hasher == null) throw kuboError(500, `Failed to put block: No hasher found for "${mhtype}"`)
+    const version = codecName === 'dag-pb' && mhtype === 'sha2-256' ? Number(q.get('version') ?? '0') : 1
+    const digest = await hasher.digest(data)
+    const cid = version === 0 ? CID.createV0(digest as never) : CID.createV1(codec, digest)
+    this.blockstore.set(mhKey(cid), new Uint8Array(data))
+    this.events.emit('block')
+    this.json(res, { Key: this.print(cid), Size: data.length })
   }
 
   private async repoGC (res: http.ServerResponse): Promise<void> {
@@ -675,6 +738,10 @@ export class FakeKubo {
     }
     const objects = this.opts.mode === 'store' ? this.blockstore.size : this.pinset.size
     res.setHeader('Content-Type', 'application/json')
+    if (this.opts.jsIpfs) {
+      res.end(`{"NumObjects":"${objects}","RepoSize":"${repoSize}","RepoPath":"/fake","Version":"12","StorageMax":"9007199254740991"}`)
+      return
+    }
     res.end(`{"RepoSize":${repoSize},"NumObjects":${sizeOnly ? 0 : objects},"StorageMax":10000000000}`)
   }
 

@@ -246,7 +246,12 @@ export class IPFSHTTPConnector implements IPFSConnector {
         try {
           addresses.push(multiaddr(a).toString())
         } catch {
-          this.log.debug('ignoring unparseable IPFS address %s', a)
+          if (a.startsWith('/unix/')) {
+            // Go-style unix path (js-ipfs/Kubo API on a socket).
+            addresses.push(a)
+          } else {
+            this.log.debug('ignoring unparseable IPFS address %s', a)
+          }
         }
       }
     }
