@@ -1,4 +1,5 @@
 import { multiaddr } from '@multiformats/multiaddr'
+import { CID } from 'multiformats/cid'
 import { IPFSPinStatus, ipfsPinStatusFromString, ipfsPinStatusSatisfies } from '../../api/enums.js'
 import { parseCid, parsePeerId, tryParseCid } from '../../api/encoding.js'
 import { ConfigError, InvalidArgumentError, IPFSError, NotFoundError, NotStartedError, TimeoutError, UnsupportedOperationError } from '../../errors.js'
@@ -11,7 +12,6 @@ import type { IPFSHTTPConnectorComponents, IPFSHTTPConnectorInit } from './index
 import type { BlockWithCid, IPFSID, IPFSPinInfo, IPFSRepoGC, IPFSRepoStat, Pin, PeerIdString } from '../../api/types.js'
 import type { AbortOptions, IPFSConnector, Logger, PinProgress, ProgressOptions } from '../../interfaces.js'
 import type { DetailedError } from './rpc-client.js'
-import type { CID } from 'multiformats/cid'
 import type http from 'node:http'
 
 /** Origins we ask IPFS to connect to before a pin (§7.2). */
@@ -192,7 +192,7 @@ export class IPFSHTTPConnector implements IPFSConnector {
       ? `IPFS daemon at ${addr} (${client.baseURL}) answered with an error, it does not look like a working IPFS RPC API: ${err.message}.`
       : `cannot reach the IPFS daemon at ${addr} (${client.baseURL}): ${err.message}.`
     msg += ` Retrying every ${poll} until it answers`
-    msg += elapsedMs > 0 ? ` (not ready for ${formatDuration(Math.round(elapsedMs / 1000) * 1000)}).` : '.'
+    msg += elapsedMs >= 1000 ? ` (not ready for ${formatDuration(Math.round(elapsedMs / 1000) * 1000)}).` : '.'
     if (!answered) {
       if (socket.kind === 'tcp' && isLoopbackHost(socket.host)) {
         msg += ` Note: ${socket.host} is a loopback address. Inside a container it is the container itself, not the host:` +
@@ -753,9 +753,44 @@ function pinEntry (obj: unknown, path: string): IPFSPinInfo[] {
   throw new IPFSError(`IPFS error (${path}): unexpected answer ${JSON.stringify(obj)}`)
 }
 
+const BASE32_VALUES = (() => {
+  const t = new Int8Array(128).fill(-1)
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
+  for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i
+  return t
+})()
+
+/**
+ * Fast path for the usual `b…` (base32) CIDv1 strings of pin listings,
+ * which can hold millions of entries; anything else goes through parseCid.
+ */
+function parseListedCid (s: string): CID {
+  if (s.charCodeAt(0) !== 0x62 || s.length < 2) return parseCid(s)
+  const out = new Uint8Array(((s.length - 1) * 5) >> 3)
+  let bits = 0
+  let value = 0
+  let j = 0
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    const v = c < 128 ? BASE32_VALUES[c] : -1
+    if (v < 0) return parseCid(s)
+    value = ((value << 5) | v) & 0xffff
+    bits += 5
+    if (bits >= 8) {
+      bits -= 8
+      out[j++] = (value >>> bits) & 0xff
+    }
+  }
+  try {
+    return CID.decode(out)
+  } catch {
+    return parseCid(s)
+  }
+}
+
 function pinCid (s: string, path: string): CID {
   try {
-    return parseCid(s)
+    return parseListedCid(s)
   } catch (err) {
     throw new IPFSError(`IPFS error (${path}): bad CID ${JSON.stringify(s)}: ${(err as Error).message}`)
   }
