@@ -121,10 +121,9 @@ for (const [name, h] of Object.entries(blake2s)) {
   if (m != null) HASHERS.set(`blake2s-${m[1]}`, h as MultihashHasher)
 }
 
-class HTTPFailure extends Error {
-  constructor (readonly status: number, readonly body: string = '') {
-    super(`HTTP ${status}`)
-  }
+/** An HTTP error answer (not an Error: no stack trace to capture, thousands of these per second). */
+class HTTPFailure {
+  constructor (readonly status: number, readonly body: string = '') {}
 }
 
 /** Go mock "ERROR": 500 with an empty body. */
@@ -275,6 +274,15 @@ export class FakeKubo {
     this.pinset.set(canonical(cid), mode === 'direct' ? PIN_DIRECT : PIN_RECURSIVE)
   }
 
+  /**
+   * Bulk-loads pins without parsing (benchmarks, million-pin tests): every
+   * key must already be a canonical CID string.
+   */
+  loadPins (keys: Iterable<string>, mode: PinMode = 'recursive'): void {
+    const v = mode === 'direct' ? PIN_DIRECT : PIN_RECURSIVE
+    for (const k of keys) this.pinset.set(k, v)
+  }
+
   removePin (cid: CID | string): void {
     this.pinset.delete(canonical(cid))
   }
@@ -317,9 +325,12 @@ export class FakeKubo {
     res.setHeader('Server', 'ipfs-mock')
     res.setHeader('X-Time-Now', String(Math.floor(Date.now() / 1000)))
 
-    const url = new URL(req.url ?? '/', 'http://fake')
-    let endpoint = url.pathname.replace(/^\/api\/v0\//, '')
-    const args = url.searchParams.getAll('arg')
+    const raw = req.url ?? '/'
+    const qi = raw.indexOf('?')
+    const pathname = qi === -1 ? raw : raw.slice(0, qi)
+    const q = new URLSearchParams(qi === -1 ? '' : raw.slice(qi + 1))
+    let endpoint = pathname.startsWith('/api/v0/') ? pathname.slice(8) : pathname.replace(/^\//, '')
+    const args = q.getAll('arg')
     const segments = endpoint.split('/')
     if (segments.length > 2) {
       endpoint = segments.slice(0, 2).join('/')
@@ -330,7 +341,6 @@ export class FakeKubo {
       this.recorded.push({ method: req.method ?? '', path: (req.url ?? '').replace(/^\/api\/v0\//, ''), headers: req.headers })
       if (this.recorded.length > this.opts.recordRequests) this.recorded.shift()
     }
-    const q = url.searchParams
 
     try {
       const override = this.overrides.get(endpoint)

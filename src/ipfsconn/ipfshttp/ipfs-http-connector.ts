@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
 import { IPFSPinStatus, ipfsPinStatusFromString, ipfsPinStatusSatisfies } from '../../api/enums.js'
@@ -73,6 +74,8 @@ export class IPFSHTTPConnector implements IPFSConnector {
     if (this.started) return
     this.started = true
     this.shutdown = new AbortController()
+    // Every operation in flight listens to it.
+    setMaxListeners(Infinity, this.shutdown.signal)
     this.client = new KuboRPCClient(this.config.nodeMultiaddress)
     if (this.isReady) {
       this.isReady = false
