@@ -1,17 +1,16 @@
 import '../../src/polyfill.js'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, it } from 'node:test'
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import { base32 } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { FakeKubo, FIXTURES } from '../fakes/fake-kubo.js'
+import { cidStrings } from '../helpers/cid-strings.js'
 import { waitFor } from '../helpers/wait-for.js'
 
 interface Answer {
@@ -180,38 +179,9 @@ describe('fake Kubo', () => {
     const gc = vm.runInNewContext('gc') as () => void
     const f = await start({ recordRequests: 0, streamSeparator: '\n' })
     const total = 1000000
-    // Canonical CIDv1 strings (raw, sha2-256), fast: the multibase encoder
-    // is too slow for a million keys.
-    const alphabet = Buffer.from('abcdefghijklmnopqrstuvwxyz234567')
-    const text = Buffer.alloc(64)
-    text[0] = 0x62 // 'b'
-    const encode = (bytes: Uint8Array): string => {
-      let bits = 0
-      let value = 0
-      let j = 1
-      for (const b of bytes) {
-        value = ((value << 8) | b) & 0xffff
-        bits += 8
-        while (bits >= 5) {
-          bits -= 5
-          text[j++] = alphabet[(value >>> bits) & 31]
-        }
-      }
-      if (bits > 0) text[j++] = alphabet[(value << (5 - bits)) & 31]
-      return text.toString('latin1', 0, j)
-    }
-    const bytes = new Uint8Array(36)
-    bytes.set([0x01, 0x55, 0x12, 0x20])
-    bytes.set(randomBytes(32), 4)
-    assert.equal(encode(bytes), base32.encode(bytes))
-    function * keys (): Generator<string> {
-      const view = new DataView(bytes.buffer)
-      for (let i = 0; i < total; i++) {
-        view.setUint32(4, i)
-        yield encode(bytes)
-      }
-    }
-    f.loadPins(keys())
+    const sample = [...cidStrings(3)]
+    assert.equal(CID.parse(sample[1]).toString(), sample[1], 'canonical CID strings')
+    f.loadPins(cidStrings(total))
     assert.equal(f.pinCount, total)
     gc()
     const baseline = process.memoryUsage().heapUsed

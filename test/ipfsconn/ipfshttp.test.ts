@@ -18,6 +18,7 @@ import { silentLogger } from '../../src/logging/index.js'
 import { FakeKubo, FIXTURES } from '../fakes/fake-kubo.js'
 import { multipartBoundary, parseMultipart } from '../fakes/multipart-parser.js'
 import { blocksOf, dagPbBlock, randomRawBlock } from '../helpers/dag.js'
+import { cidStrings } from '../helpers/cid-strings.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { captureLogger, connectorConfig } from './ipfshttp-helpers.js'
 import type { FakeKuboOptions } from '../fakes/fake-kubo.js'
@@ -518,11 +519,10 @@ describe('ipfshttp: streaming pin/ls', () => {
     const gc = vm.runInNewContext('gc') as () => void
     const fake = await startFake({ streamSeparator: '\n' })
     const total = 100000
-    for (let i = 0; i < total; i++) {
-      // sha2-512 CIDs: 90k entries of ~150 bytes are more than socket buffers hold.
-      const cid = CID.createV1(0x55, Digest.create(0x13, randomBytes(64)))
-      fake.addPin(cid, i % 10 === 0 ? 'direct' : 'recursive')
-    }
+    // sha2-512 CIDs: 90k entries of ~150 bytes are more than socket buffers hold.
+    fake.loadPins(cidStrings(total / 10, { hash: 0x13, digestLength: 64 }), 'direct')
+    fake.loadPins(cidStrings(total * 9 / 10, { hash: 0x13, digestLength: 64 }), 'recursive')
+    assert.equal(fake.pinCount, total)
     const c = await readyConnector(fake)
 
     // Backpressure: a consumer that stops reading stops the daemon's writes.
