@@ -278,6 +278,21 @@ describe('ipfshttp: block verification', () => {
     })
   })
 
+  it('a failing block source fails the stream with its own error', async () => {
+    const fake = await startFake()
+    const c = await readyConnector(fake)
+    const first = await randomRawBlock(10)
+    async function * failing (): AsyncGenerator<BlockWithCid> {
+      yield first
+      yield await randomRawBlock(10)
+      throw new Error('the adder failed')
+    }
+    await assert.rejects(c.blockStream(failing()), { message: 'the adder failed' })
+    // The connector is still usable.
+    await c.blockStream(blocksOf([first]))
+    assert.deepEqual(fake.getBlock(first.cid), first.bytes)
+  })
+
   it('rejects an empty stream and blocks of another prefix', async () => {
     const fake = await startFake()
     const c = await readyConnector(fake)
@@ -368,6 +383,22 @@ describe('ipfshttp: errors', () => {
       name: 'IPFSError',
       message: 'IPFS error (pin/ls?stream=true&type=recursive): cannot decode the answer: unexpected EOF'
     })
+  })
+
+  it('retries once when the daemon closed a kept-alive connection', async () => {
+    const fake = await startFake()
+    const c = await readyConnector(fake)
+    let calls = 0
+    fake.override('repo/stat', (req, res) => {
+      calls++
+      if (calls === 1) {
+        req.socket.destroy()
+        return
+      }
+      sendJSON(res, 200, '{"RepoSize":1,"StorageMax":2}')
+    })
+    assert.deepEqual(await c.repoStat(), { repoSize: 1n, storageMax: 2n })
+    assert.equal(calls, 2)
   })
 
   it('unpin_disable refuses without calling IPFS', async () => {
@@ -503,6 +534,30 @@ describe('ipfshttp: readiness', () => {
     await c.stop()
     await assert.rejects(c.repoStat(), { name: 'NotStartedError' })
     assert.equal((await c.id()).error, 'the IPFS connector is not started')
+  })
+
+  it('says so when something answers that is not a working IPFS API', async () => {
+    const fake = await startFake()
+    fake.override('id', (_req, res) => { res.statusCode = 404; res.end('404 page not found') })
+    const log = captureLogger()
+    const c = createIPFSHTTPConnector({ logger: log.logger }, connectorConfig(fake.apiMultiaddr, { readyPollInterval: 25 }))
+    await c.start()
+    cleanups.push(async () => { await c.stop() })
+    await waitFor(() => log.messages('WARN').length >= 1)
+    const url = `http://127.0.0.1:${fake.port}/api/v0`
+    assert.equal(log.messages('WARN')[0], `IPFS daemon at ${fake.apiMultiaddr} (${url}) answered with an error, it does not look like a working IPFS RPC API:` +
+      ' IPFS request failed (is it running?) (id). Code 404: 404 page not found. Retrying every 25ms until it answers.')
+    fake.override('id', undefined)
+    await c.ready()
+  })
+
+  it('stop() rejects pending ready() calls', async () => {
+    const port = await freePort()
+    const c = createIPFSHTTPConnector({ logger: silentLogger() }, connectorConfig(`/ip4/127.0.0.1/tcp/${port}`, { readyPollInterval: 20 }))
+    await c.start()
+    const p = c.ready()
+    await c.stop()
+    await assert.rejects(p, { name: 'AbortError' })
   })
 
   it('a bad node_multiaddress is a configuration error', () => {

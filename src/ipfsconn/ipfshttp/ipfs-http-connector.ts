@@ -95,22 +95,23 @@ export class IPFSHTTPConnector implements IPFSConnector {
     this.client = undefined
   }
 
+  /** Resolves once the daemon answered; rejects on abort or when the connector stops. */
   async ready (options: AbortOptions = {}): Promise<void> {
     if (this.isReady) return
-    const signal = options.signal
-    if (signal == null) {
-      await this.readyPromise
-      return
+    const op = operationSignal(0, options.signal, this.started ? this.shutdown.signal : undefined)
+    try {
+      if (op.signal.aborted) throw abortReason(op.signal)
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => { reject(abortReason(op.signal)) }
+        op.signal.addEventListener('abort', onAbort, { once: true })
+        this.readyPromise.then(() => {
+          op.signal.removeEventListener('abort', onAbort)
+          resolve()
+        }, reject)
+      })
+    } finally {
+      op.clear()
     }
-    if (signal.aborted) throw abortReason(signal)
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => { reject(abortReason(signal)) }
-      signal.addEventListener('abort', onAbort, { once: true })
-      this.readyPromise.then(() => {
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      }, reject)
-    })
   }
 
   private rpc (): KuboRPCClient {
@@ -304,7 +305,7 @@ export class IPFSHTTPConnector implements IPFSConnector {
     this.rpc()
     const status = await this.pinLsCid(pin, options)
     if (ipfsPinStatusSatisfies(status, pin.maxDepth)) {
-      this.log.debug('IPFS object %s already pinned', pin.cid.toString())
+      this.log.debug('IPFS object is already pinned: %s', pin.cid.toString())
       return
     }
     this.metricRelevantOp()
@@ -315,12 +316,12 @@ export class IPFSHTTPConnector implements IPFSConnector {
       if (from != null && !this.noPinUpdate && from.toString() !== pin.cid.toString()) {
         const fromStatus = await this.pinLsCid({ ...pin, cid: from }, options)
         if (fromStatus === IPFSPinStatus.Recursive && await this.pinUpdate(from, pin.cid, options)) {
-          this.log.info('IPFS pin update %s -> %s successful', from.toString(), pin.cid.toString())
+          this.log.info('IPFS Pin Update request succeeded. %s -> %s (unpin=false)', from.toString(), pin.cid.toString())
           return
         }
       }
       await this.pinAdd(pin, options)
-      this.log.info('IPFS pin request succeeded: %s', pin.cid.toString())
+      this.log.info('IPFS Pin request succeeded: %s', pin.cid.toString())
     } finally {
       lifetime.abort(new Error('pin finished'))
       this.metricRelevantOp()

@@ -120,42 +120,58 @@ export class KuboRPCClient {
     } else {
       reqOpts.host = this.socket.host
       reqOpts.port = this.socket.port
-      reqOpts.family = this.socket.family
+      if (!this.socket.dns) reqOpts.family = this.socket.family
     }
 
     let res: http.IncomingMessage | undefined
-    let bodyFailure: unknown
-    const req = http.request(reqOpts)
-    // Errors after the response arrived surface on `res`; never crash on them.
-    req.on('error', () => {})
+    let req: http.ClientRequest | undefined
     const onAbort = (): void => {
       const err = abortReason(signal)
-      req.destroy(err)
+      req?.destroy(err)
       res?.destroy(err)
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     const release = (): void => { signal?.removeEventListener('abort', onAbort) }
 
-    try {
-      res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        req.once('response', resolve)
-        req.once('error', reject)
-        if (options.body == null) {
-          req.end()
-        } else {
-          options.body(req).catch((err: unknown) => {
-            bodyFailure = err ?? new Error('request body failed')
-            req.destroy(err as Error)
-          })
+    for (let attempt = 0; ; attempt++) {
+      let bodyFailure: unknown
+      const r = http.request(reqOpts)
+      req = r
+      // Errors after the response arrived surface on `res`; never crash on them.
+      r.on('error', () => {})
+      try {
+        res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          r.once('response', resolve)
+          r.once('error', reject)
+          if (options.body == null) {
+            r.end()
+          } else {
+            options.body(r).catch((err: unknown) => {
+              bodyFailure = err ?? new Error('request body failed')
+              r.destroy(err as Error)
+            })
+          }
+        })
+        break
+      } catch (err) {
+        if (isAborted(signal)) {
+          release()
+          throw abortReason(signal)
         }
-      })
-    } catch (err) {
-      release()
-      if (isAborted(signal)) throw abortReason(signal)
-      if (bodyFailure !== undefined) throw bodyFailure
-      if (isClusterError(err)) throw err
-      this.failures++
-      throw this.transportError(path, err)
+        if (bodyFailure !== undefined) {
+          release()
+          throw bodyFailure
+        }
+        // A kept-alive connection the daemon closed meanwhile: retry once
+        // on a new one (requests without a body only).
+        if (attempt === 0 && options.body == null && r.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          continue
+        }
+        release()
+        if (isClusterError(err)) throw err
+        this.failures++
+        throw this.transportError(path, err)
+      }
     }
     this.failures = 0
 
