@@ -293,6 +293,17 @@ describe('ipfshttp: block verification', () => {
     assert.deepEqual(fake.getBlock(first.cid), first.bytes)
   })
 
+  it('an early error answer stops the upload', async () => {
+    const fake = await startFake()
+    fake.override('block/put', (_req, res) => { sendJSON(res, 500, '{"Message":"no space left","Code":0,"Type":"error"}') })
+    const c = await readyConnector(fake)
+    const blocks = await Promise.all([1, 2, 3, 4].map(async () => await randomRawBlock(2 * 1024 * 1024)))
+    await assert.rejects(c.blockStream(blocksOf(blocks)), {
+      name: 'IPFSError',
+      message: 'IPFS error (block/put?allow-big-block=true&cid-codec=raw&mhlen=32&mhtype=sha2-256&pin=false). Code: 500. Message: no space left'
+    })
+  })
+
   it('rejects an empty stream and blocks of another prefix', async () => {
     const fake = await startFake()
     const c = await readyConnector(fake)

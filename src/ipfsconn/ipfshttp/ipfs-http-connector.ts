@@ -686,7 +686,15 @@ export class IPFSHTTPConnector implements IPFSConnector {
         wakeReader?.()
       }
     }
-    const { res, release } = await client.open(path, { signal, contentType: `multipart/form-data; boundary=${boundary}`, body })
+    let opened
+    try {
+      opened = await client.open(path, { signal, contentType: `multipart/form-data; boundary=${boundary}`, body })
+    } catch (err) {
+      // An early error answer: stop sending.
+      if (writing) request?.destroy()
+      throw err
+    }
+    const { res, release } = opened
     let received = 0
     const mismatches: string[] = []
     try {
@@ -708,10 +716,13 @@ export class IPFSHTTPConnector implements IPFSConnector {
       if (writing) {
         // The answer ended: the body must be complete by now (give the
         // writer a moment to notice), else the daemon did not read it all.
-        await Promise.race([
-          new Promise<void>((resolve) => { wakeReader = resolve; if (!writing) resolve() }),
-          delay(WRITER_GRACE, signal).catch(() => {})
-        ])
+        let timer: ReturnType<typeof setTimeout> | undefined
+        await new Promise<void>((resolve) => {
+          wakeReader = resolve
+          timer = setTimeout(resolve, WRITER_GRACE)
+          if (!writing) resolve()
+        })
+        clearTimeout(timer)
         if (writing && writeError == null) {
           throw new IPFSError(`IPFS error (${path}): the daemon answered before reading every block`)
         }
