@@ -14,10 +14,15 @@ export type SocketAddress =
  * Throws InvalidArgumentError for anything else.
  */
 export function multiaddrToSocket (addr: string): SocketAddress {
+  // Go writes unix paths as is (`/unix/run/ipfs.sock`); multiaddr 13 wants
+  // them URL-encoded (`/unix/%2Frun%2Fipfs.sock`). Accept both.
   if (addr.startsWith('/unix/')) {
-    // Go writes `/unix/tmp/x.sock`; the JS library wants `/unix/%2Ftmp%2Fx.sock`: accept both
-    const rest = decodeURIComponent(addr.slice('/unix'.length))
-    return { kind: 'unix', path: rest.startsWith('//') ? rest.slice(1) : rest }
+    const rest = addr.slice('/unix'.length)
+    const path = rest.startsWith('/%2F') || rest.startsWith('/%2f') ? decodeURIComponent(rest.slice(1)) : rest
+    if (path === '/' || path === '') {
+      throw new InvalidArgumentError(`empty unix socket path: ${addr}`)
+    }
+    return { kind: 'unix', path }
   }
   let components
   try {
