@@ -949,7 +949,7 @@ of every IPFS daemon.
 }
 
 function isMain (): boolean {
-  if (process.title === PROGRAM_NAME) return true
+  if (process.title === PROGRAM_NAME || process.title.startsWith(PROGRAM_NAME + ' ')) return true
   const argv1 = process.argv[1]
   if (argv1 == null) return false
   if (basename(argv1) === PROGRAM_NAME) return true

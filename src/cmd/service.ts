@@ -14,7 +14,7 @@ import { VERSION, tryParsePeerId } from '../api/index.js'
 import { ExitError, runApp } from '../cli/index.js'
 import { initPeerFolder, loadConfig, parseMultiaddr } from '../config/index.js'
 import { acquireLock } from '../daemon/lock.js'
-import { offlineState, startPeer } from '../daemon/index.js'
+import type { OfflineState } from '../daemon/offline.js'
 import { peerIdOfMultiaddr, normalizePeerAddr } from '../host/index.js'
 import { CLUSTER_FACILITIES, createLogger, LogLevelFormatError, parseLogLevels } from '../logging/index.js'
 import { multiaddrToSocket } from '../utils/multiaddr.js'
@@ -314,7 +314,7 @@ or when a Kubo RPC API answers at ${DEFAULT_KUBO_API}; otherwise "embedded"
                     try {
                       const out = ctx.string('file') === '' ? io.stdout : createWriteStream(ctx.string('file'))
                       await st.dot((s) => { out.write(s) })
-                      if (out !== io.stdout) await new Promise((r) => { (out as NodeJS.WritableStream).end(r) })
+                      if (out !== io.stdout) await new Promise<void>((r) => { (out as NodeJS.WritableStream).end(() => { r() }) })
                     } catch (err) {
                       throw fatal('generating graph', err)
                     } finally { await st.close() }
@@ -367,8 +367,8 @@ or when a Kubo RPC API answers at ${DEFAULT_KUBO_API}; otherwise "embedded"
                     }
                   }
                   try {
-                    const n = await st.exportTo(out, (count) => { log.info(`exported ${count} pins`) })
-                    if (file !== '') await new Promise((r) => { out.end(r) })
+                    const n = await st.exportTo(out, (count) => { log.debug(`exported ${count} pins`) })
+                    if (file !== '') await new Promise<void>((r) => { out.end(() => { r() }) })
                     log.info(`state successfully exported (${n} pins)`)
                   } catch (err) {
                     throw fatal('exporting state', err)
@@ -411,7 +411,7 @@ or when a Kubo RPC API answers at ${DEFAULT_KUBO_API}; otherwise "embedded"
                       replicationFactorMin: ctx.int('replication-min'),
                       replicationFactorMax: ctx.int('replication-max'),
                       allocations,
-                      onProgress: (count) => { log.info(`imported ${count} pins`) }
+                      onProgress: (count, phase) => { log.debug(`${phase === 'validate' ? 'validated' : 'imported'} ${count} pins`) }
                     })
                     log.info(`state successfully imported (${n} pins).  Make sure all peers have consistent states`)
                   } catch (err) {
@@ -453,9 +453,11 @@ or when a Kubo RPC API answers at ${DEFAULT_KUBO_API}; otherwise "embedded"
   return await runApp(app, argv, { stdout: io.stdout, stderr: io.stderr, env })
 }
 
-async function openOffline (load: () => Promise<LoadedConfig>): ReturnType<typeof offlineState> {
+async function openOffline (load: () => Promise<LoadedConfig>): Promise<OfflineState> {
   const loaded = await load()
   try {
+    // loaded on demand: the daemon's module graph is not needed here
+    const { offlineState } = await import('../daemon/offline.js')
     return await offlineState(loaded.config)
   } catch (err) {
     throw fatal(doingOf(err, 'opening datastore'), err)
@@ -591,6 +593,7 @@ async function daemonCommand (
 
     let peer
     try {
+      const { startPeer } = await import('../daemon/peer.js')
       peer = await startPeer({ config, identity: loaded.identity, present: loaded.present, logger: state.logger })
     } catch (err) {
       throw fatal(doingOf(err, 'starting cluster'), err)
@@ -641,7 +644,7 @@ function processSignals (handler: (signal: string) => void): () => void {
 export { CLUSTER_FACILITIES }
 
 function isMain (): boolean {
-  if (process.title === PROGRAM_NAME) return true
+  if (process.title === PROGRAM_NAME || process.title.startsWith(PROGRAM_NAME + ' ')) return true
   const argv1 = process.argv[1]
   if (argv1 == null) return false
   try {

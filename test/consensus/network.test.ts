@@ -8,7 +8,8 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import * as raw from 'multiformats/codecs/raw'
 import { createClusterHost } from '../../src/host/index.js'
-import { createBitswapDAGSyncer, createPubsubBroadcaster, crdtTopic } from '../../src/consensus/network/index.js'
+import { createBitswapDAGSyncer } from '../../src/consensus/network/index.js'
+import { createPubSubBroadcaster, crdtTopicName as crdtTopic } from '../../src/consensus/crdt/index.js'
 import { silentLogger } from '../../src/logging/index.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { ClusterHost } from '../../src/host/index.js'
@@ -76,8 +77,8 @@ describe('crdt network side', () => {
     assert.ok(Buffer.from(got).equals(bytes))
 
     const topic = crdtTopic('test-cluster')
-    const bcA = createPubsubBroadcaster(a.pubsub, topic)
-    const bcB = createPubsubBroadcaster(b.pubsub, topic)
+    const bcA = createPubSubBroadcaster(a.pubsub, topic, a.peerId)
+    const bcB = createPubSubBroadcaster(b.pubsub, topic, b.peerId)
     const received: string[] = []
     bcB.onMessage((data, from) => { received.push(`${new TextDecoder().decode(data)}|${from}`) })
     await waitFor(() => a.libp2p.services.pubsub.getSubscribers(topic).length > 0)

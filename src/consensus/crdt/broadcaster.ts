@@ -13,10 +13,12 @@ const MD5_CODE = 0xd5
  */
 export function crdtTopicName (clusterName: string): string {
   const digest = createHash('md5').update(clusterName, 'utf8').digest()
-  const mh = new Uint8Array(2 + digest.length)
-  mh[0] = MD5_CODE
-  mh[1] = digest.length
-  mh.set(digest, 2)
+  // multihash: varint(code) varint(length) digest; 0xd5 takes two varint bytes
+  const mh = new Uint8Array(3 + digest.length)
+  mh[0] = (MD5_CODE & 0x7f) | 0x80
+  mh[1] = MD5_CODE >> 7
+  mh[2] = digest.length
+  mh.set(digest, 3)
   return base58btc.baseEncode(mh)
 }
 

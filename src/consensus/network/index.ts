@@ -1,49 +1,18 @@
 /**
  * @packageDocumentation
  *
- * The network side of the Merkle-CRDT on the cluster host:
- * - heads are broadcast over gossipsub on a topic derived from
- *   `crdt.cluster_name` (base58 of its MD5 multihash, as the reference);
- * - missing DAG nodes are fetched with bitswap over the cluster host, from
- *   a blockstore backed by the peer's datastore.
+ * The network side of the Merkle-CRDT on the cluster host: missing DAG
+ * nodes are fetched with bitswap over the cluster host, from a blockstore
+ * backed by the peer's datastore. (Heads travel on gossipsub through the
+ * `PubSub` of the host, see `../crdt/broadcaster.ts`.)
  */
-import { createHash } from 'node:crypto'
 import { withBitswap } from '@helia/bitswap'
 import { createHeliaLight } from 'helia'
-import { base58btc } from 'multiformats/bases/base58'
 import { MemoryDatastore } from 'datastore-core'
-import type { AbortOptions, CRDTBroadcaster, DAGSyncer, Logger, PubSub, Startable } from '../../interfaces.js'
+import type { AbortOptions, DAGSyncer, Logger, Startable } from '../../interfaces.js'
 import type { Libp2p } from '@libp2p/interface'
 import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
-
-/** The pubsub topic of a cluster: base58btc of the MD5 multihash of its name. */
-export function crdtTopic (clusterName: string): string {
-  const digest = createHash('md5').update(clusterName).digest()
-  const mh = new Uint8Array(2 + 1 + digest.length)
-  mh.set([0xd5, 0x01, digest.length])
-  mh.set(digest, 3)
-  return base58btc.baseEncode(mh)
-}
-
-/** CRDT heads broadcaster over a PubSub topic. */
-export function createPubsubBroadcaster (pubsub: PubSub, topic: string): CRDTBroadcaster & { close(): void } {
-  const handlers: Array<(data: Uint8Array, from: string) => void> = []
-  const unsubscribe = pubsub.subscribe(topic, (data, from) => {
-    for (const h of handlers) h(data, from)
-  })
-  return {
-    async broadcast (data: Uint8Array, options?: AbortOptions): Promise<void> {
-      await pubsub.publish(topic, data, options)
-    },
-    onMessage (handler) {
-      handlers.push(handler)
-    },
-    close () {
-      unsubscribe()
-    }
-  }
-}
 
 /** Local storage of DAG blocks (the CRDT keeps them in its datastore). */
 export interface LocalBlocks {

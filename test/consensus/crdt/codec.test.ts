@@ -79,9 +79,9 @@ describe('CRDT wire formats', () => {
   it('derives the pubsub topic from the MD5 multihash of the cluster name', () => {
     const topic = crdtTopicName('ipfs-cluster')
     const mh = base58btc.baseDecode(topic)
-    assert.equal(mh[0], 0xd5)
-    assert.equal(mh[1], 16)
-    assert.deepEqual(mh.subarray(2), new Uint8Array(createHash('md5').update('ipfs-cluster').digest()))
+    // multihash = varint(0xd5) = 0xd5 0x01, then length 16, then the digest
+    assert.deepEqual([...mh.subarray(0, 3)], [0xd5, 0x01, 16])
+    assert.deepEqual(mh.subarray(3), new Uint8Array(createHash('md5').update('ipfs-cluster').digest()))
     assert.notEqual(crdtTopicName('other'), topic)
   })
 })

@@ -22,11 +22,12 @@ import { createMetricsPusher, createPubsubMonitor, newPingMetric } from '../moni
 import { createPinningServiceAPI } from '../pinsvcapi/index.js'
 import { createStatelessPinTracker } from '../pintracker/index.js'
 import { createRESTAPI } from '../restapi/index.js'
-import { createRPC } from '../rpc/index.js'
+import { createRPC, multiCall } from '../rpc/index.js'
 import { Libp2pRPCTransport } from '../rpc/libp2p-transport.js'
+import { crdtSettings } from './consensus-config.js'
 import type { Cluster } from '../cluster/index.js'
 import type { Identity, PeerConfig } from '../config/types.js'
-import type { ComponentLogger, Consensus, Informer, IPFSConnector, KVStore, Logger, PinTracker, Startable } from '../interfaces.js'
+import type { AbortOptions, ComponentLogger, Consensus, Informer, IPFSConnector, KVStore, PinTracker, Startable } from '../interfaces.js'
 import type { IPFSID } from '../api/index.js'
 
 export interface PeerOptions {
@@ -56,19 +57,23 @@ export interface RunningPeer {
 export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   const { config, identity, present, logger } = opts
   const log = logger.forComponent('cluster')
-  const crdtConfig = config.consensus.crdt
-  if (crdtConfig == null) {
-    throw new Error('only crdt consensus is supported by this implementation')
+  const settings = crdtSettings(config)
+  const crdtConfig = settings.crdt
+  if (settings.kind === 'raft') {
+    log.warn('raft consensus is not implemented: this peer runs the CRDT consensus with the raft data folder (all peers trusted). Re-initialise with --consensus crdt to silence this warning.')
   }
   const started: Startable[] = []
   const peername = config.cluster.peername
 
   // datastore
-  if (config.datastore == null) throw new Error('unknown datastore')
-  const store: KVStore = createKVStore({ path: config.datastore.folder })
-  await store.start()
+  const store: KVStore = createKVStore({ path: settings.folder })
+  try {
+    await store.start()
+  } catch (err) {
+    throw Object.assign(err as Error, { doing: 'opening datastore' })
+  }
   started.push(store)
-  log.info(`Datastore backend: ${config.datastore.backend}`)
+  log.info(`Datastore backend: ${settings.backend}`)
 
   // libp2p host
   const privateKey = privateKeyFromProtobuf(Buffer.from(identity.privateKey, 'base64'))
@@ -101,11 +106,13 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   const monitor = createPubsubMonitor({ pubsub: host.pubsub, peerId, logger }, config.monitor.pubsubmon)
 
   // IPFS connector
-  const otherPeersIPFSAddrs = async (): Promise<string[]> => {
+  // the IPFS addresses of the other peers' daemons, from their IDs (RPC)
+  const otherPeersIPFSAddrs = async (options?: AbortOptions): Promise<string[]> => {
     const out: string[] = []
-    for (const m of await monitor.latestMetrics('ping')) {
-      if (m.peer === peerId) continue
-      const ipfs = cluster.ipfsID(m.peer)
+    const peers = (await consensus.peers(options)).filter((p) => p !== peerId)
+    for (const r of await multiCall(rpc, peers, 'Cluster.ID', null, { signal: options?.signal, timeout: 15_000 })) {
+      const ipfs = r.result?.ipfs
+      if (ipfs == null || ipfs.error !== '' || ipfs.id === '') continue
       for (const a of ipfs.addresses ?? []) out.push(a.includes('/p2p/') ? a : `${a}/p2p/${ipfs.id}`)
     }
     return out
@@ -123,17 +130,18 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
     }, httpConfig)
   }
 
+  // DAG blocks live in the CRDT's store; bitswap serves them to other peers
+  // and fetches missing ones (fetched blocks are stored by the CRDT engine)
   const dagSyncer = createBitswapDAGSyncer({
     libp2p: host.libp2p,
     blocks: {
-      get: async (cid, o) => await consensus.getBlock?.(cid, o),
-      put: async (cid, bytes, o) => { await consensus.putBlock?.(cid, bytes, o) },
-      has: async (cid, o) => await consensus.hasBlock?.(cid, o) ?? false
-    } as any,
+      get: async (cid, o) => await crdtConsensus.getBlock(cid, o),
+      put: async () => {},
+      has: async (cid, o) => (await crdtConsensus.getBlock(cid, o)) != null
+    },
     logger: logger.forComponent('crdt')
   })
-
-  consensus = createCRDTConsensus({
+  const crdtConsensus = createCRDTConsensus({
     store,
     peerId,
     logger,
@@ -147,6 +155,9 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
     onPin: async (pin) => { await tracker.track(pin) },
     onUnpin: async (cid) => { await tracker.untrack(cid) }
   }, crdtConfig)
+  consensus = crdtConsensus
+  await dagSyncer.start()
+  started.push(dagSyncer)
 
   tracker = createStatelessPinTracker({
     ipfs,
@@ -160,13 +171,13 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   // informers
   const informers: Informer[] = []
   if (present.has('informer.disk') && config.informer.disk != null) {
-    informers.push(createDiskInformer({ repoStat: async (o) => await ipfs.repoStat(o) } as any, config.informer.disk))
+    informers.push(createDiskInformer({ logger, repoStat: async (o) => await ipfs.repoStat(o) }, config.informer.disk))
   }
   if (present.has('informer.tags') && config.informer.tags != null) {
-    informers.push(createTagsInformer({} as any, config.informer.tags))
+    informers.push(createTagsInformer({ logger }, config.informer.tags))
   }
   if (present.has('informer.pinqueue') && config.informer.pinqueue != null) {
-    informers.push(createPinQueueInformer({ pinQueueSize: async (o) => await tracker.pinQueueSize(o) } as any, config.informer.pinqueue))
+    informers.push(createPinQueueInformer({ logger, pinQueueSize: async (o) => await tracker.pinQueueSize(o) }, config.informer.pinqueue))
   }
   if (informers.length === 0) {
     throw new Error('no informers are passed')
@@ -278,7 +289,6 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
       await consensus.stop()
       await tracker.stop()
       await ipfs.stop()
-      await dagSyncer.stop?.()
       for (const s of started.reverse()) await s.stop().catch(() => {})
     }
   }
