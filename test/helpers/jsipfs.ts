@@ -67,6 +67,21 @@ export interface JsIpfsDaemon {
   stop: () => Promise<void>
 }
 
+/** Daemons still running: killed if the test process exits without stopping them. */
+const running = new Set<ChildProcess>()
+let exitHook = false
+
+function track (child: ChildProcess): void {
+  running.add(child)
+  child.once('exit', () => running.delete(child))
+  if (!exitHook) {
+    exitHook = true
+    process.once('exit', () => {
+      for (const c of running) c.kill('SIGKILL')
+    })
+  }
+}
+
 function cliEnv (repoPath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -131,6 +146,7 @@ export async function startJsIpfs (options: JsIpfsOptions = {}): Promise<JsIpfsD
       env: cliEnv(repoPath, options.env),
       stdio: ['ignore', 'pipe', 'pipe']
     })
+    track(child)
     const started = await waitForDaemon(child, timeout)
     const apiUrl = multiaddrToUrl(started.api)
     const rpc = async (path: string, body?: { contentType: string, data: Uint8Array }): Promise<{ status: number, body: string }> => await post(apiUrl, path, body)

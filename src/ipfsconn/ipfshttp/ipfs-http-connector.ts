@@ -186,12 +186,13 @@ export class IPFSHTTPConnector implements IPFSConnector {
   }
 
   /** The warning logged while the daemon cannot be reached. */
-  unreachableMessage (err: Error, elapsedMs: number): string {
+  private unreachableMessage (err: Error, elapsedMs: number): string {
     const addr = this.config.nodeMultiaddress
     const client = this.client as KuboRPCClient
     const socket = client.socket
     const poll = formatDuration(this.readyPollInterval)
-    const answered = err.name === 'IPFSError'
+    // Anything but a transport failure or a timeout means something answered.
+    const answered = err.name !== 'IPFSUnreachableError' && err.name !== 'TimeoutError'
     let msg = answered
       ? `IPFS daemon at ${addr} (${client.baseURL}) answered with an error, it does not look like a working IPFS RPC API: ${err.message}.`
       : `cannot reach the IPFS daemon at ${addr} (${client.baseURL}): ${err.message}.`
