@@ -194,14 +194,15 @@ describe('test network (network namespaces)', { skip: netnsSkipReason() }, () =>
         const net = await createTestNetwork({ hosts: 1 })
         const child = net.hosts[0].exec('sleep', ['1000'], { stdio: 'ignore' })
         console.log(JSON.stringify({ id: net.id, pid: child.pid }))
-        if (process.argv[2] === 'exit') process.exit(3)
-        setInterval(() => {}, 1000)
+        // on a line on stdin: exit without destroy (or wait for SIGTERM)
+        process.stdin.on('data', () => { if (process.argv[2] === 'exit') process.exit(3) })
       `
       const child = spawn(process.execPath, ['--input-type=module', '-e', script, helperUrl, how])
       const out = await waitForOutput(child, /\}\n/)
       const { id, pid } = JSON.parse(out) as { id: string, pid: number }
       assert.match(nsList(), new RegExp(id))
       if (how === 'SIGTERM') child.kill('SIGTERM')
+      else child.stdin.write('go\n')
       await waitFor(() => child.exitCode != null)
       assert.equal(child.exitCode, how === 'exit' ? 3 : 143)
       assert.ok(!nsList().includes(id), `namespaces left: ${nsList()}`)
