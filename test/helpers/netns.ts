@@ -28,6 +28,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
 
 export interface RunResult {
@@ -229,6 +232,26 @@ async function runProcess (cmd: string, args: string[], opts: RunOptions & { tra
   })
 }
 
+let netnsDirReady = false
+
+/**
+ * `ip netns add`. The first one on a machine turns /run/netns into a shared
+ * mount point; two processes doing that at the same moment would stack two
+ * mounts, so until it is a mount point the call runs under a lock file.
+ */
+async function netnsAdd (name: string): Promise<void> {
+  if (!netnsDirReady) {
+    netnsDirReady = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === '/run/netns')
+  }
+  if (netnsDirReady || spawnSync('flock', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    await ip(['netns', 'add', name])
+  } else {
+    const res = await runProcess('flock', [join(tmpdir(), 'ict-netns-add.lock'), 'ip', 'netns', 'add', name], { timeout: 10_000 })
+    if (res.code !== 0) throw new Error(`ip netns add ${name} failed (${res.code ?? res.signal}): ${res.stderr.trim()}`)
+    netnsDirReady = true
+  }
+}
+
 /** Deletes namespaces left behind by test processes that no longer exist. */
 async function sweepStale (): Promise<void> {
   if (staleSwept) return
@@ -342,7 +365,7 @@ export async function createTestNetwork (opts: TestNetworkOptions): Promise<Test
   }
 
   try {
-    await ip(['netns', 'add', bridgeNs])
+    await netnsAdd(bridgeNs)
     state.namespaces.push(bridgeNs)
     await ip(['-n', bridgeNs, 'link', 'set', 'lo', 'up'])
     await ip(['-n', bridgeNs, 'link', 'add', 'br0', 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0'])
@@ -352,7 +375,7 @@ export async function createTestNetwork (opts: TestNetworkOptions): Promise<Test
     for (let i = 0; i < opts.hosts; i++) {
       const ns = hostNs(i)
       const address = intToIp(subnet.base + i + 2)
-      await ip(['netns', 'add', ns])
+      await netnsAdd(ns)
       state.namespaces.push(ns)
       await ip(['-n', ns, 'link', 'set', 'lo', 'up'])
       // both ends are created inside namespaces: the root namespace is never touched
