@@ -244,7 +244,10 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
     readPeerstore: async () => await readPeerstore(config.cluster.peerstorePath),
     writePeerstore: async (addrs) => { await writePeerstore(config.cluster.peerstorePath, addrs) },
     onJoined: async (remote) => {
-      await monitor.logMetric(newPingMetric(remote, config.cluster.monitorPingInterval))
+      // as the reference: a fake ping for the remote so it is in our peerset
+      // now, and our own ping and informer metrics so we are in theirs
+      await monitor.logMetric(newPingMetric(remote, 2 * config.cluster.monitorPingInterval))
+      await pusher.pushPing().catch(() => {})
       await pusher.pushNow().catch(() => {})
       void (async () => {
         for await (const _ of tracker.recoverAll()) {}
