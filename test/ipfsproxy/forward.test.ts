@@ -5,7 +5,7 @@
 import { describe, it, before, after, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer as createHttpsServer } from 'node:https'
 import { request as rawRequest } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -279,6 +279,29 @@ describe('IPFS proxy: lifecycle', () => {
     await assert.rejects(httpRequest(targetOf(addrs[0]), { method: 'POST', path: '/api/v0/version' }), { code: 'ECONNREFUSED' })
     await p.stop() // idempotent
     await kubo.stop()
+  })
+
+  it('writes the access log to log_file in common log format', async () => {
+    const kubo = new FakeKubo()
+    await kubo.start()
+    const dir = await mkdtemp(join(tmpdir(), 'proxy-log-'))
+    const logFile = join(dir, 'proxy.log')
+    const p = await startProxy(new FakeCluster(1), proxyConfig(kubo.apiMultiaddr, { logFile }))
+    try {
+      await httpRequest(p.target, { method: 'POST', path: '/api/v0/version?x=1' })
+      await httpRequest(p.target, { method: 'POST', path: `/api/v0/pin/add?arg=${fakeCid('log').toString()}` })
+      const lines = await waitFor(async () => {
+        const text = await readFile(logFile, 'utf8').catch(() => '')
+        const l = text.split('\n').filter((x) => x !== '')
+        return l.length === 2 ? l : undefined
+      })
+      assert.match(lines[0], /^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "POST \/api\/v0\/version\?x=1 HTTP\/1\.1" 200 21$/)
+      assert.match(lines[1], / "POST \/api\/v0\/pin\/add\?arg=\w+ HTTP\/1\.1" 200 72$/)
+    } finally {
+      await p.stop()
+      await kubo.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('rejects a bad node address at start', async () => {
