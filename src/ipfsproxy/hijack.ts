@@ -312,6 +312,15 @@ export class Hijacker {
       return
     }
 
+    try {
+      await this.pinEach(ex, kind, results, first)
+    } finally {
+      // stops reading the daemon's answer when we stopped early
+      try { await results.return?.(undefined) } catch {}
+    }
+  }
+
+  private async pinEach (ex: Exchange, kind: 'block' | 'dag', results: AsyncIterator<PutResult>, first: IteratorResult<PutResult> | undefined): Promise<void> {
     const res = ex.res
     res.setHeader('Trailer', 'X-Stream-Error')
     res.writeHead(200)

@@ -159,6 +159,7 @@ export class IPFSProxy implements Startable {
     if (this.config.writeTimeout > 0) {
       writeTimer = setTimeout(() => { if (!res.writableFinished) res.destroy() }, this.config.writeTimeout)
     }
+    res.on('error', (err) => { this.log.debug('response to %s %s: %s', req.method, req.url, err.message) })
     res.once('close', () => {
       clearTimeout(writeTimer)
       if (!res.writableFinished) ac.abort(new AbortError('client disconnected'))

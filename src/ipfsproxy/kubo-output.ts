@@ -51,7 +51,6 @@ export function sendKuboError (ex: Exchange, err: unknown, status?: number, code
   const message = errorMessage(err)
   if (!isAbortError(err)) ex.logger.debug('kubo rpc error %s: %s', ex.path, message)
   commonHeaders(ex)
-  res.removeHeader('Trailer')
   res.setHeader('Content-Type', 'application/json')
   res.writeHead(status ?? c.status)
   ex.end(toJSONText(kuboErrorBody(message, code ?? c.code)) + '\n')

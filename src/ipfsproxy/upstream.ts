@@ -134,6 +134,8 @@ export class Upstream {
       signal?.addEventListener('abort', onAbort, { once: true })
       req.once('response', (res) => {
         settled = true
+        // consumers iterate the body (and see its errors) or drop it
+        res.on('error', () => {})
         res.once('close', () => { signal?.removeEventListener('abort', onAbort) })
         resolve(res)
       })
