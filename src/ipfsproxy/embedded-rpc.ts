@@ -207,6 +207,7 @@ export class EmbeddedRPC {
       await cmd(ex, node)
     } catch (err) {
       if (ex.signal.aborted) return
+      this.log.debug('%s: %s', ex.path, errorMessage(err))
       commandError(ex, err)
     } finally {
       if (!ex.req.readableEnded) ex.req.resume()
@@ -370,14 +371,12 @@ export class EmbeddedRPC {
       }
     }
     if (stream) {
-      const self = this
       const items = async function * (): AsyncGenerator<unknown> {
         for (const p of paths) {
           for await (const l of node.ls(p, { signal })) {
             yield { Objects: [{ Hash: p, Links: [await linkJSON(l)] }] }
           }
         }
-        self.log.debug('ls done')
       }
       await sendKuboChannel(ex, items())
       return
