@@ -19,6 +19,7 @@ import { createDiskInformer, createPinQueueInformer, createTagsInformer } from '
 import { createEmbeddedIPFS } from '../ipfsconn/embedded/index.js'
 import { createIPFSHTTPConnector } from '../ipfsconn/ipfshttp/index.js'
 import { createMetricsPusher, createPubsubMonitor, newPingMetric } from '../monitor/index.js'
+import { createIPFSProxy } from '../ipfsproxy/index.js'
 import { createPinningServiceAPI } from '../pinsvcapi/index.js'
 import { createStatelessPinTracker } from '../pintracker/index.js'
 import { createRESTAPI } from '../restapi/index.js'
@@ -222,6 +223,9 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   }
   if (present.has('api.pinsvcapi') && config.api.pinsvcapi != null) {
     apis.pinsvcapi = createPinningServiceAPI({ cluster, logger }, config.api.pinsvcapi)
+  }
+  if (present.has('api.ipfsproxy') && config.api.ipfsproxy != null) {
+    apis.ipfsproxy = createIPFSProxy({ cluster, logger }, config.api.ipfsproxy)
   }
   for (const api of Object.values(apis)) {
     await api.start()

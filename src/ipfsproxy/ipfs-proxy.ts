@@ -112,7 +112,8 @@ export class IPFSProxy implements Startable {
     }
     this.started = true
     for (const a of this.bound) {
-      this.log.info('IPFS Proxy: %s -> %s', a, cfg.nodeMultiaddress)
+      const target = hasEmbeddedContent(this.components.cluster.ipfsConnector()) ? 'the embedded IPFS node' : cfg.nodeMultiaddress
+      this.log.info('IPFS Proxy: %s -> %s', a, target)
     }
   }
 
