@@ -34,6 +34,8 @@ export interface JsIpfsAdded {
 
 export interface JsIpfsDaemon {
   apiUrl: string
+  /** Process id of the daemon. */
+  pid: number
   add(entries: JsIpfsAddEntry[], query?: Record<string, string | number | boolean>): Promise<JsIpfsAdded[]>
   stop(): Promise<void>
 }
@@ -117,5 +119,5 @@ export async function startJsIpfs (options: { sharding?: boolean } = {}): Promis
     return out
   }
 
-  return { apiUrl, add, stop }
+  return { apiUrl, pid: proc.pid as number, add, stop }
 }
