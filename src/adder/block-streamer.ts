@@ -110,6 +110,11 @@ export class BlockStreamer {
     if (this.failure != null) throw this.failure
   }
 
+  /** Output items of the sink itself (none: see the sharding sink). */
+  takeOutputs (): [] {
+    return []
+  }
+
   /** The destinations (allocations), once allocated. */
   async allocations (): Promise<PeerIdString[]> {
     if (this.started == null) return []

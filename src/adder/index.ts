@@ -6,7 +6,8 @@
  * rabin chunkers, balanced and trickle layouts, raw leaves, CIDv0/v1, any
  * multihash by name, directories with HAMT sharding, symlinks, wrapping),
  * CAR v1 import, and the streaming of blocks to the allocated peers with
- * bounded memory, then the cluster pin of the result.
+ * bounded memory, then the cluster pin of the result; sharded adds
+ * (`shard=true`: shards, cluster DAG, meta pin; see `sharding.ts`).
  *
  * Output items follow `ipfs add`: files as they complete, then after each
  * top-level entry its directories bottom-up. With `progress`, progress
@@ -41,6 +42,7 @@ export { ClusterAdder, PROGRESS_INCREMENT } from './adder.js'
 export { BlockStreamer } from './block-streamer.js'
 export type { AllocateFn, PutBlocksFn } from './block-streamer.js'
 export { importCar } from './car.js'
+export { SHARD_MAX_LINKS, ShardingSink, makeShardDag } from './sharding.js'
 export { addFormat, dagOptionsFromParams, defaultAddParams } from './params.js'
 export type { DagLimits } from './params.js'
 export * from './unixfs/index.js'

@@ -33,7 +33,7 @@ export interface FakeCluster {
   sinkDelay: number
 }
 
-export function fakeCluster (init: AdderInit = {}, opts: { allocations?: string[], allocateError?: Error } = {}): FakeCluster {
+export function fakeCluster (init: AdderInit = {}, opts: { allocations?: string[], allocateError?: Error, allocateFn?: (call: number) => string[] } = {}): FakeCluster {
   const fc: FakeCluster = {
     adder: undefined as unknown as Adder,
     blocks: new Map(),
@@ -49,6 +49,7 @@ export function fakeCluster (init: AdderInit = {}, opts: { allocations?: string[
     allocate: async (pin: Pin) => {
       fc.allocateCalls.push(pin)
       if (opts.allocateError != null) throw opts.allocateError
+      if (opts.allocateFn != null) return opts.allocateFn(fc.allocateCalls.length - 1)
       return [...fc.allocations]
     },
     pin: async (pin: Pin) => {
@@ -152,6 +153,22 @@ export function verifyDag (root: CID, blocks: Map<string, Uint8Array>): { count:
   }
   visit(root)
   return { count: seen.size }
+}
+
+/** The blocks of `store` reachable from `root` (the DAG of an add). */
+export function reachableBlocks (root: CID, store: Map<string, Uint8Array>): BlockWithCid[] {
+  const out: BlockWithCid[] = []
+  const seen = new Set<string>()
+  const visit = (cid: CID): void => {
+    const key = cid.toString()
+    if (seen.has(key)) return
+    seen.add(key)
+    const bytes = store.get(key) as Uint8Array
+    out.push({ cid, bytes })
+    if (cid.code === dagPb.code) for (const l of dagPb.decode(bytes).Links) visit(l.Hash)
+  }
+  visit(root)
+  return out
 }
 
 export { CID }
