@@ -268,7 +268,7 @@ export class ClusterAdder implements Adder {
             lastProgress = read
             outs.push({ name: progressName, cid: null, bytes: read, size: 0 })
           }
-          await settle()
+          if (sink.full) await settle()
           if (outs.length > 0) yield * flush()
           options.signal?.throwIfAborted()
         }

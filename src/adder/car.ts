@@ -23,8 +23,8 @@ export interface CarImportResult {
 }
 
 /**
- * Reads a CAR v1 stream, calling `put` for each verified block (and
- * awaiting `afterPut` when it returns a promise, for back-pressure).
+ * Reads a CAR v1 stream, calling `put` for each verified block (awaited
+ * when it returns a promise, for back-pressure).
  */
 export async function importCar (content: AsyncIterable<Uint8Array>, put: (block: BlockWithCid) => void | Promise<void>, signal?: AbortSignal): Promise<CarImportResult> {
   let reader: CarBlockIterator

@@ -60,7 +60,7 @@ function fileNode (links: FileLink[], opts: DagOptions, emit: BlockSink): FileLi
 
 interface Layout {
   add(leaf: FileLink): void
-  /** The root link; `leaves` is how many leaves were added. */
+  /** The root link (undefined when no leaf was added). */
   finish(): FileLink | undefined
 }
 
@@ -177,7 +177,6 @@ export class FileBuilder {
   private readonly layout: Layout
   private readonly leafType: number
   private readonly onChunk: (buf: Uint8Array, start: number, length: number) => void
-  private fileSize = 0
 
   constructor (private readonly opts: DagOptions, private readonly emit: BlockSink) {
     this.leafType = opts.layout === 'trickle' ? UnixFSType.Raw : UnixFSType.File
@@ -216,7 +215,6 @@ export class FileBuilder {
     } else {
       bytes = buf.subarray(start, start + length)
     }
-    this.fileSize += length
     this.layout.add(this.rawLeafLink(bytes))
   }
 
@@ -230,7 +228,6 @@ export class FileBuilder {
     const first = writeLeafFrame(buf, start, length, this.leafType)
     const end = start + length + leafTrailerLength(length)
     const bytes = shouldCompact(end - first, buf.length) ? buf.slice(first, end) : buf.subarray(first, end)
-    this.fileSize += length
     const cid = makeCid(DAG_PB, bytes, this.opts)
     this.emit({ cid, bytes })
     this.layout.add({ cid, tsize: bytes.length, fileSize: length })
