@@ -93,6 +93,14 @@ describe('adder: outputs like ipfs add', () => {
     assert.equal(CID.parse(sha3[4].split(' ')[1]).multihash.code, 0x14)
   })
 
+  it('t0031 "check add folders": -w dir/abc.txt and -r dir (holding only abc.txt) give the same root', async () => {
+    const wrapped = await collect(fakeCluster().adder.add(fromArray([fileEntry('abc.txt', enc.encode('abc\n'))]), params({ wrapWithDirectory: true })))
+    const dir = await collect(fakeCluster().adder.add(fromArray([dirEntry('testFolder2'), fileEntry('testFolder2/abc.txt', enc.encode('abc\n'))]), params()))
+    assert.ok(last(wrapped).cid?.equals(last(dir).cid as CID))
+    assert.equal(last(wrapped).name, '')
+    assert.equal(last(dir).name, 'testFolder2')
+  })
+
   it('directories come after the files of their top-level entry, bottom-up, in name order', async () => {
     const fc = fakeCluster()
     const entries: AddEntry[] = [
