@@ -263,6 +263,7 @@ export class ClusterAdder implements Adder {
         let lastProgress = 0
         for await (const piece of raw.content ?? []) {
           builder.write(piece)
+          if (builder.backlog > 0) await builder.ready()
           read += piece.length
           if (params.progress && read - lastProgress >= PROGRESS_INCREMENT) {
             lastProgress = read
@@ -273,7 +274,7 @@ export class ClusterAdder implements Adder {
           options.signal?.throwIfAborted()
         }
         if (params.progress) outs.push({ name: progressName, cid: null, bytes: read, size: 0 })
-        const built = builder.finish()
+        const built = await builder.close()
         node = { cid: built.cid, size: built.size }
       }
       await settle()

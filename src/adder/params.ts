@@ -4,7 +4,7 @@
  */
 import { defaultPinOptions } from '../api/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { KUBO_HAMT_FANOUT, KUBO_HAMT_SHARDING_SIZE, KUBO_MAX_LINKS } from './unixfs/block.js'
+import { DEFAULT_HASH_WINDOW, KUBO_HAMT_FANOUT, KUBO_HAMT_SHARDING_SIZE, KUBO_MAX_LINKS } from './unixfs/block.js'
 import { parseChunker } from './unixfs/chunker.js'
 import { hasherByName } from './unixfs/hasher.js'
 import type { DagOptions } from './unixfs/block.js'
@@ -39,6 +39,8 @@ export interface DagLimits {
   maxLinks?: number
   shardingThreshold?: number
   hamtFanout?: number
+  /** Leaves hashed concurrently on the thread pool (0 = synchronously). */
+  hashWindow?: number
 }
 
 /**
@@ -77,7 +79,8 @@ export function dagOptionsFromParams (params: AddParams, limits: DagLimits = {})
     layout,
     maxLinks: limits.maxLinks ?? KUBO_MAX_LINKS,
     shardingThreshold: limits.shardingThreshold ?? KUBO_HAMT_SHARDING_SIZE,
-    hamtFanout: limits.hamtFanout ?? KUBO_HAMT_FANOUT
+    hamtFanout: limits.hamtFanout ?? KUBO_HAMT_FANOUT,
+    hashWindow: limits.hashWindow ?? DEFAULT_HASH_WINDOW
   }
 }
 

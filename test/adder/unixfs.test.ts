@@ -20,8 +20,9 @@ import type { BlockWithCid } from '../../src/api/types.js'
 import type { AddParams } from '../../src/interfaces.js'
 import type { DagOptions } from '../../src/adder/unixfs/block.js'
 
-function opts (p: Partial<AddParams> = {}): DagOptions {
-  return dagOptionsFromParams({ ...defaultAddParams(), ...p })
+/** Synchronous hashing (hashWindow 0) unless asked otherwise. */
+function opts (p: Partial<AddParams> = {}, hashWindow = 0): DagOptions {
+  return dagOptionsFromParams({ ...defaultAddParams(), ...p }, { hashWindow })
 }
 
 function buildFile (data: Uint8Array, o: DagOptions, piece = 65536): { cid: CID, size: number, blocks: BlockWithCid[] } {
@@ -85,6 +86,25 @@ describe('UnixFS files: known Kubo CIDs', () => {
     assert.deepEqual(fs.blockSizes, [262144n, 262144n, 10n])
     assert.equal(fs.fileSize(), BigInt(data.length))
     assert.equal(r.size, r.blocks.reduce((s, b) => s + b.bytes.length, 0))
+  })
+
+  it('hashing leaves on the thread pool gives the same blocks in the same order', async () => {
+    const data = pseudoRandom(3_000_000, 8)
+    for (const p of [{}, { rawLeaves: true }, { layout: 'trickle' as const, chunker: 'size-10000' }]) {
+      const sync = buildFile(data, opts(p))
+      const blocks: BlockWithCid[] = []
+      const fb = new FileBuilder(opts(p, 4), (b) => { blocks.push(b) })
+      for (let i = 0; i < data.length; i += 65536) {
+        fb.write(data.subarray(i, i + 65536))
+        await fb.ready()
+        assert.ok(fb.backlog <= 4)
+      }
+      assert.throws(() => fb.finish(), /still being hashed/)
+      const r = await fb.close()
+      assert.ok(r.cid.equals(sync.cid))
+      assert.equal(r.size, sync.size)
+      assert.deepEqual(blocks.map((b) => b.cid.toString()), sync.blocks.map((b) => b.cid.toString()))
+    }
   })
 
   it('the CID does not depend on how the content is split into pieces', () => {

@@ -6,6 +6,7 @@ import { DAG_PB } from './encoding.js'
 import type { ChunkerSpec } from './chunker.js'
 import type { Hasher } from './hasher.js'
 import type { BlockWithCid } from '../../api/types.js'
+import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 /** What the DAG builders need to know (validated AddParams). */
 export interface DagOptions {
@@ -20,12 +21,19 @@ export interface DagOptions {
   shardingThreshold: number
   /** HAMT fanout (Kubo: 256). */
   hamtFanout: number
+  /**
+   * Leaves hashed concurrently off the main thread when the hash function
+   * allows it (0: hash every leaf synchronously).
+   */
+  hashWindow: number
 }
 
 /** Kubo's defaults for the builder-only knobs. */
 export const KUBO_MAX_LINKS = 174
 export const KUBO_HAMT_SHARDING_SIZE = 256 * 1024
 export const KUBO_HAMT_FANOUT = 256
+/** Default number of leaves hashed concurrently. */
+export const DEFAULT_HASH_WINDOW = 8
 
 /** Receives every block as soon as it is built. */
 export type BlockSink = (block: BlockWithCid) => void
@@ -43,7 +51,11 @@ export interface BuiltNode {
  * gives a CIDv1.
  */
 export function makeCid (codec: number, bytes: Uint8Array, opts: Pick<DagOptions, 'cidVersion' | 'hasher'>): CID {
-  const digest = opts.hasher.digest(bytes)
+  return cidFromDigest(codec, opts.hasher.digest(bytes), opts)
+}
+
+/** {@link makeCid} from an already computed digest. */
+export function cidFromDigest (codec: number, digest: MultihashDigest, opts: Pick<DagOptions, 'cidVersion'>): CID {
   if (opts.cidVersion === 0 && codec === DAG_PB) {
     return CID.createV0(digest as Parameters<typeof CID.createV0>[0])
   }

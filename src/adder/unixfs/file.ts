@@ -15,11 +15,12 @@
  */
 import { createChunker } from './chunker.js'
 import { DAG_PB, RAW, UnixFSType, encodePBNode, fileNodeData, leafHeaderLength, leafTrailerLength, writeLeafFrame } from './encoding.js'
-import { makeCid } from './block.js'
+import { cidFromDigest, makeCid } from './block.js'
 import type { BlockSink, BuiltNode, DagOptions } from './block.js'
 import type { Chunker } from './chunker.js'
 import type { PBLink } from './encoding.js'
 import type { CID } from 'multiformats/cid'
+import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 /** A built file: root CID, cumulative size and file size. */
 export interface BuiltFile extends BuiltNode {
@@ -168,17 +169,33 @@ class TrickleLayout implements Layout {
   }
 }
 
+/** A leaf whose digest is being computed off the main thread. */
+interface PendingLeaf {
+  digest: Promise<MultihashDigest>
+  codec: number
+  bytes: Uint8Array
+  fileSize: number
+}
+
 /**
- * Builds one file. Call {@link write} with the content, then
- * {@link finish}. Blocks go to `emit` as they are built (leaves first).
+ * Builds one file: {@link write} the content, then {@link close} (or
+ * {@link finish} when hashing is synchronous). Blocks go to `emit` as soon
+ * as they are built, in order (leaves, then each parent after its
+ * children). When the hash function has an asynchronous digest and
+ * `hashWindow` > 0, up to that many leaves are hashed concurrently on the
+ * thread pool; call {@link ready} between writes to bound them.
  */
 export class FileBuilder {
   private readonly chunker: Chunker
   private readonly layout: Layout
   private readonly leafType: number
   private readonly onChunk: (buf: Uint8Array, start: number, length: number) => void
+  private readonly inflight: PendingLeaf[] = []
+  private readonly window: number
+  private ended = false
 
   constructor (private readonly opts: DagOptions, private readonly emit: BlockSink) {
+    this.window = opts.hasher.digestAsync != null ? Math.max(0, opts.hashWindow) : 0
     this.leafType = opts.layout === 'trickle' ? UnixFSType.Raw : UnixFSType.File
     this.layout = opts.layout === 'trickle' ? new TrickleLayout(opts, emit) : new BalancedLayout(opts, emit)
     if (opts.rawLeaves) {
@@ -196,8 +213,40 @@ export class FileBuilder {
     this.chunker.push(bytes, this.onChunk)
   }
 
-  finish (): BuiltFile {
+  /** Leaves still being hashed. */
+  get backlog (): number {
+    return this.inflight.length
+  }
+
+  /** Waits until at most `max` (default: the hash window) leaves are being hashed. */
+  async ready (max = this.window): Promise<void> {
+    while (this.inflight.length > max) {
+      const p = this.inflight[0]
+      const digest = await p.digest
+      this.inflight.shift()
+      const cid = cidFromDigest(p.codec, digest, this.opts)
+      this.emit({ cid, bytes: p.bytes })
+      this.layout.add({ cid, tsize: p.bytes.length, fileSize: p.fileSize })
+    }
+  }
+
+  /** Ends the content, waits for every leaf and builds the root. */
+  async close (): Promise<BuiltFile> {
+    this.end()
+    await this.ready(0)
+    return this.finish()
+  }
+
+  private end (): void {
+    if (this.ended) return
+    this.ended = true
     this.chunker.end(this.onChunk)
+  }
+
+  /** Ends the content and builds the root; every leaf must be hashed (see {@link close}). */
+  finish (): BuiltFile {
+    this.end()
+    if (this.inflight.length > 0) throw new Error('leaves are still being hashed: use close()')
     let root = this.layout.finish()
     if (root == null) {
       // empty file: an empty leaf (balanced only; trickle always has a root node)
@@ -215,7 +264,17 @@ export class FileBuilder {
     } else {
       bytes = buf.subarray(start, start + length)
     }
+    if (this.window > 0) {
+      this.queue(RAW, bytes, length)
+      return
+    }
     this.layout.add(this.rawLeafLink(bytes))
+  }
+
+  private queue (codec: number, bytes: Uint8Array, fileSize: number): void {
+    const digest = (this.opts.hasher.digestAsync as (b: Uint8Array) => Promise<MultihashDigest>)(bytes)
+    digest.catch(() => {})
+    this.inflight.push({ digest, codec, bytes, fileSize })
   }
 
   private rawLeafLink (bytes: Uint8Array): FileLink {
@@ -228,6 +287,10 @@ export class FileBuilder {
     const first = writeLeafFrame(buf, start, length, this.leafType)
     const end = start + length + leafTrailerLength(length)
     const bytes = shouldCompact(end - first, buf.length) ? buf.slice(first, end) : buf.subarray(first, end)
+    if (this.window > 0) {
+      this.queue(DAG_PB, bytes, length)
+      return
+    }
     const cid = makeCid(DAG_PB, bytes, this.opts)
     this.emit({ cid, bytes })
     this.layout.add({ cid, tsize: bytes.length, fileSize: length })

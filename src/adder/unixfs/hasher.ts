@@ -2,9 +2,11 @@
  * Multihash functions by name (go-multihash names, case-insensitive), each
  * with a synchronous digest. sha2, sha3, shake, md5, sha1 and blake2b-512 /
  * blake2s-256 use node:crypto (native speed); the other blake2 lengths and
- * keccak use the @multiformats packages.
+ * keccak use the @multiformats packages. sha1, sha2-256, sha2-384 and
+ * sha2-512 also have an asynchronous digest (WebCrypto, computed on the
+ * libuv thread pool) so that leaves can be hashed in parallel.
  */
-import { createHash } from 'node:crypto'
+import { createHash, webcrypto } from 'node:crypto'
 import blake2 from '@multiformats/blake2'
 import { keccak224, keccak256, keccak384, keccak512 } from '@multiformats/sha3'
 import * as Digest from 'multiformats/hashes/digest'
@@ -18,13 +20,17 @@ export interface Hasher {
   code: number
   /** Digest length in bytes. */
   size: number
-  /** Digest of the concatenation of `parts`. */
+  /** Digest of `bytes`. */
   digest(bytes: Uint8Array): MultihashDigest
+  /** Digest computed off the main thread, when available. */
+  digestAsync?(bytes: Uint8Array): Promise<MultihashDigest>
 }
+
+const WEBCRYPTO: Record<string, string> = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' }
 
 function nodeHasher (name: string, code: number, algo: string, size: number, outputLength?: number): Hasher {
   const opts = outputLength != null ? { outputLength } : undefined
-  return {
+  const hasher: Hasher = {
     name,
     code,
     size,
@@ -33,6 +39,11 @@ function nodeHasher (name: string, code: number, algo: string, size: number, out
       return Digest.create(code, new Uint8Array(h.buffer, h.byteOffset, h.byteLength))
     }
   }
+  const subtleName = WEBCRYPTO[algo]
+  if (subtleName != null) {
+    hasher.digestAsync = async (bytes) => Digest.create(code, new Uint8Array(await webcrypto.subtle.digest(subtleName, bytes)))
+  }
+  return hasher
 }
 
 function fromMultiformats (name: string, h: MultihashHasher, size: number): Hasher {
