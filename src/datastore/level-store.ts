@@ -18,9 +18,9 @@ const EMPTY = new Uint8Array(0)
 export interface LevelKVStoreInit {
   /** Folder of the LevelDB database (created, mode 0700, when missing). */
   path: string
-  /** LevelDB block cache in bytes (default 8 MiB, the LevelDB default). */
+  /** LevelDB block cache in bytes (default 16 MiB). */
   cacheSize?: number
-  /** LevelDB write buffer (memtable) size in bytes (default 4 MiB). */
+  /** LevelDB write buffer (memtable) size in bytes (default 16 MiB: fewer level-0 compactions under bulk writes). */
   writeBufferSize?: number
 }
 
@@ -118,8 +118,8 @@ export class LevelKVStore implements KVStore {
         keyEncoding: 'utf8',
         valueEncoding: 'view',
         createIfMissing: true,
-        cacheSize: this.init.cacheSize,
-        writeBufferSize: this.init.writeBufferSize
+        cacheSize: this.init.cacheSize ?? 16 * 1024 * 1024,
+        writeBufferSize: this.init.writeBufferSize ?? 16 * 1024 * 1024
       })
       try {
         await db.open()

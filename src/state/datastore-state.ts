@@ -1,6 +1,6 @@
-import { cidFromDsKey, cidToDsKey } from '../api/encoding.js'
+import { cidToDsKey } from '../api/encoding.js'
 import { PinNotFoundError } from '../errors.js'
-import { pinFromProto, pinToProto } from './pin-codec.js'
+import { dsKeyToCid, pinFromProto, pinToProto } from './pin-codec.js'
 import type { Pin } from '../api/types.js'
 import type { AbortOptions, BatchingState, KVStore, Logger, State } from '../interfaces.js'
 import type { CID } from 'multiformats/cid'
@@ -33,7 +33,7 @@ export async function * decodePinEntries (entries: AsyncIterable<{ key: string, 
     if (pinKey === undefined) continue
     let cid: CID
     try {
-      cid = cidFromDsKey(pinKey)
+      cid = dsKeyToCid(pinKey)
     } catch (err) {
       logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
       continue
