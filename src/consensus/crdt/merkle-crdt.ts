@@ -64,10 +64,10 @@ export interface MerkleCRDTInit {
   maxInlineBlockSize?: number
   /** Blocks up to this size are also inlined when rebroadcasting heads (default 16 KiB). */
   maxRebroadcastInlineSize?: number
-  /** Received broadcasts waiting to be processed before new ones are dropped (default 1024). */
-  maxPendingMessages?: number
-  /** Broadcasts processed concurrently (default 4). */
-  messageConcurrency?: number
+  /** Announced heads waiting to be processed before new ones are dropped (default 65536). */
+  maxPendingHeads?: number
+  /** Announced heads processed concurrently (default 4). */
+  headConcurrency?: number
   /** Bytes of received inline blocks kept until processed (default 64 MiB). */
   maxInlineCacheBytes?: number
   /** No background tasks and no message handling (offline tools). */
@@ -101,14 +101,18 @@ interface ApplyParams {
   local: boolean
   /** The block is already in our store. */
   blockStored: boolean
-  /** Write the walk journal entry of this root with this node. */
+  /** Write the walk journal entry of this root with this node if the walk goes on below it. */
   journalRoot?: string
+  /** Set to true when the journal entry was written. */
+  journaled?: { value: boolean }
   extraOps?: KVOp[]
 }
 
 interface WalkRecord {
   active: number
   failed: boolean
+  /** The journal entry of this root is on disk. */
+  journaled: { value: boolean }
 }
 
 function errMsg (err: unknown): string {
@@ -135,8 +139,10 @@ export class MerkleCRDT {
   private readonly inline = new Map<string, Uint8Array>()
   private inlineBytes = 0
   private readonly walkRoots = new Map<string, WalkRecord>()
-  private readonly messages: CID[][] = []
-  private activeMessages = 0
+  /** Announced heads waiting to be processed (deduplicated, in arrival order). */
+  private readonly pendingHeads = new Map<string, CID>()
+  private activeHandlers = 0
+  private lastDropWarning = 0
   private activeWork = new Set<Promise<unknown>>()
   private dirty = false
   private dirtyGen = 0
@@ -159,8 +165,8 @@ export class MerkleCRDT {
       dagSyncerTimeout: init.dagSyncerTimeout ?? 120000,
       maxInlineBlockSize: init.maxInlineBlockSize ?? 2 * 1024 * 1024,
       maxRebroadcastInlineSize: init.maxRebroadcastInlineSize ?? 16 * 1024,
-      maxPendingMessages: init.maxPendingMessages ?? 1024,
-      messageConcurrency: init.messageConcurrency ?? 4,
+      maxPendingHeads: init.maxPendingHeads ?? 65536,
+      headConcurrency: init.headConcurrency ?? 4,
       maxInlineCacheBytes: init.maxInlineCacheBytes ?? 64 * 1024 * 1024,
       offline: init.offline ?? false
     }
@@ -229,7 +235,7 @@ export class MerkleCRDT {
     const tasks = this.tasks
     this.tasks = []
     await Promise.all(tasks.map(async (t) => { await t.stop() }))
-    this.messages.length = 0
+    this.pendingHeads.clear()
     while (this.activeWork.size > 0) {
       await Promise.allSettled([...this.activeWork])
     }
@@ -642,8 +648,9 @@ export class MerkleCRDT {
       else ops.push({ key: k.head(m), value: encodeUint(h.height) })
     }
 
-    // 5. Journal and caller's operations.
-    if (p.journalRoot !== undefined) ops.push({ key: k.journal(p.journalRoot), value: EMPTY })
+    // 5. Journal (only needed when the walk goes on) and caller's operations.
+    const journal = p.journalRoot !== undefined && children.length > 0
+    if (journal) ops.push({ key: k.journal(p.journalRoot as string), value: EMPTY })
     if (p.extraOps != null) ops.push(...p.extraOps)
 
     try {
@@ -657,6 +664,7 @@ export class MerkleCRDT {
       if (h == null) this.heads.delete(m)
       else this.heads.set(m, h)
     }
+    if (journal && p.journaled != null) p.journaled.value = true
     this.claimed.delete(p.mh)
     this.dropInline(p.mh)
     if (prio % 50 === 0) {
@@ -720,57 +728,55 @@ export class MerkleCRDT {
       }
       this.putInline(mhKey(b.cid), b.data.slice())
     }
-    if (heads.length === 0) return
-    if (this.messages.length >= this.init.maxPendingMessages) {
-      this.log.warn('too many broadcasts waiting to be processed: dropping one (heads will be rebroadcast)')
-      return
+    for (const head of heads) {
+      const mh = mhKey(head)
+      this.seenHeads.add(mh)
+      if (this.pendingHeads.has(mh)) continue
+      if (this.pendingHeads.size >= this.init.maxPendingHeads) {
+        if (Date.now() - this.lastDropWarning > 10000) {
+          this.lastDropWarning = Date.now()
+          this.log.warn('too many announced heads waiting to be processed: dropping some (they will be rebroadcast)')
+        }
+        continue
+      }
+      this.pendingHeads.set(mh, head)
     }
-    this.messages.push(heads)
     this.pump()
   }
 
   private pump (): void {
-    while (this.started && this.activeMessages < this.init.messageConcurrency && this.messages.length > 0) {
-      const heads = this.messages.shift() as CID[]
-      this.activeMessages++
-      void this.track(this.processHeads(heads)).catch((err) => {
-        this.log.error('error processing new heads: %s', errMsg(err))
+    while (this.started && this.activeHandlers < this.init.headConcurrency && this.pendingHeads.size > 0) {
+      const [mh, head] = this.pendingHeads.entries().next().value as [string, CID]
+      this.pendingHeads.delete(mh)
+      this.activeHandlers++
+      void this.track(this.processHead(head)).catch((err) => {
+        if (!this.controller.signal.aborted) this.log.error('error processing new head %s: %s', head, errMsg(err))
       }).finally(() => {
-        this.activeMessages--
+        this.activeHandlers--
         this.pump()
       })
     }
   }
 
-  private async processHeads (heads: CID[]): Promise<void> {
+  private async processHead (head: CID): Promise<void> {
     const signal = this.controller.signal
-    for (const head of heads) this.seenHeads.add(mhKey(head))
-    // Fresh replica: adopt the announced heads right away, so local writes
-    // build on them while the full branch is still being synced.
+    // Fresh replica: adopt the announced head right away, so local writes
+    // build on it while the full branch is still being synced.
     if (this.heads.size === 0) {
-      for (const head of heads) {
-        try {
-          const prio = await this.blockPriority(head, signal)
-          await this.lock.run(async () => {
-            if (this.heads.size > 0 && !this.heads.has(mhKey(head))) return
-            await this.store.put(this.keys.head(mhKey(head)), encodeUint(prio))
-            this.heads.set(mhKey(head), { cid: head, height: prio })
-          })
-        } catch (err) {
-          if (signal.aborted) return
-          this.log.error('error adopting head %s: %s', head, errMsg(err))
-        }
-      }
-    }
-    for (const head of heads) {
-      if (signal.aborted) return
       try {
-        await this.handleBlock(head)
+        const prio = await this.blockPriority(head, signal)
+        await this.lock.run(async () => {
+          if (this.heads.size > 0) return
+          await this.store.put(this.keys.head(mhKey(head)), encodeUint(prio))
+          this.heads.set(mhKey(head), { cid: head, height: prio })
+        })
       } catch (err) {
         if (signal.aborted) return
-        this.log.error('error processing new head %s: %s', head, errMsg(err))
+        this.log.error('error adopting head %s: %s', head, errMsg(err))
       }
     }
+    if (signal.aborted) return
+    await this.handleBlock(head)
   }
 
   private async handleBlock (c: CID): Promise<void> {
@@ -815,7 +821,7 @@ export class MerkleCRDT {
   private async walk (root: HeadRef, start: CID, opts: { announced: boolean, signal?: AbortSignal }): Promise<boolean> {
     const signal = opts.signal != null ? anySignal(opts.signal, this.controller.signal) : this.controller.signal
     let rec = this.walkRoots.get(root.mh)
-    if (rec == null) this.walkRoots.set(root.mh, rec = { active: 0, failed: false })
+    if (rec == null) this.walkRoots.set(root.mh, rec = { active: 0, failed: false, journaled: { value: false } })
     rec.active++
     const record = rec
     let ok = true
@@ -853,7 +859,8 @@ export class MerkleCRDT {
               rootPrio: prioOfRoot,
               local: false,
               blockStored: false,
-              journalRoot: isStart ? root.mh : undefined
+              journalRoot: isStart ? root.mh : undefined,
+              journaled: record.journaled
             })
           })
           for (const child of children) visit(child, false)
@@ -876,18 +883,19 @@ export class MerkleCRDT {
 
     visit(start, true)
     await finished
-    await this.lock.run(async () => {
-      record.active--
-      if (!ok) record.failed = true
-      if (record.active === 0) {
-        this.walkRoots.delete(root.mh)
-        if (!record.failed) {
+    record.active--
+    if (!ok) record.failed = true
+    if (record.active === 0) {
+      this.walkRoots.delete(root.mh)
+      if (!record.failed && record.journaled.value) {
+        // under the lock: ordered before the journal write of any later walk of this root
+        await this.lock.run(async () => {
           await this.store.delete(this.keys.journal(root.mh)).catch((err) => {
             this.log.warn('cannot clear walk journal of %s: %s', root.cid, errMsg(err))
           })
-        }
+        })
       }
-    })
+    }
     return ok
   }
 
