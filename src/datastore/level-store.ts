@@ -20,8 +20,10 @@ export interface LevelKVStoreInit {
   path: string
   /** LevelDB block cache in bytes (default 16 MiB). */
   cacheSize?: number
-  /** LevelDB write buffer (memtable) size in bytes (default 16 MiB: fewer level-0 compactions under bulk writes). */
+  /** LevelDB write buffer (memtable) size in bytes (default 32 MiB: fewer level-0 compactions under bulk writes). */
   writeBufferSize?: number
+  /** Target size of LevelDB table files in bytes (default 16 MiB: fewer files to compact for large pinsets). */
+  maxFileSize?: number
 }
 
 type DB = ClassicLevel<string, Uint8Array>
@@ -119,7 +121,8 @@ export class LevelKVStore implements KVStore {
         valueEncoding: 'view',
         createIfMissing: true,
         cacheSize: this.init.cacheSize ?? 16 * 1024 * 1024,
-        writeBufferSize: this.init.writeBufferSize ?? 16 * 1024 * 1024
+        writeBufferSize: this.init.writeBufferSize ?? 32 * 1024 * 1024,
+        maxFileSize: this.init.maxFileSize ?? 16 * 1024 * 1024
       })
       try {
         await db.open()

@@ -67,6 +67,7 @@ export class DatastoreState implements BatchingState {
   private readonly batching: boolean
   private readonly maxBatchOps: number
   private pending = new Map<string, Uint8Array | undefined>()
+  private pendingOps = 0
 
   constructor (init: DatastoreStateInit) {
     this.store = init.store
@@ -122,7 +123,8 @@ export class DatastoreState implements BatchingState {
   }
 
   private async maybeFlush (options?: AbortOptions): Promise<void> {
-    if (this.pending.size >= this.maxBatchOps) await this.commit(options)
+    this.pendingOps++
+    if (this.pendingOps >= this.maxBatchOps) await this.commit(options)
   }
 
   /** Writes the buffered operations in one atomic batch. */
@@ -130,6 +132,7 @@ export class DatastoreState implements BatchingState {
     if (this.pending.size === 0) return
     const ops = [...this.pending].map(([key, value]) => ({ key, value }))
     this.pending = new Map()
+    this.pendingOps = 0
     await this.store.batch(ops, options)
   }
 }

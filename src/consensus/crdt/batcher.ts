@@ -26,8 +26,8 @@
  * beyond it writes fail with the reference's message. When commits fall
  * behind (two batches waiting), new writes wait for them (back-pressure).
  */
-import { QueueFullError } from '../../errors.js'
-import { ProtoReader, ProtoWriter, WIRE_LDELIM, WIRE_VARINT } from '../../utils/protobuf.js'
+import { InvalidArgumentError, QueueFullError } from '../../errors.js'
+import { ProtoReader, utf8Decode, uvarintSize } from '../../utils/protobuf.js'
 import { DeltaBuilder } from './delta-builder.js'
 import type { PendingLookup, PendingOp } from './delta-builder.js'
 import type { CRDTKeys } from './keys.js'
@@ -45,28 +45,37 @@ export interface BatcherConfig {
   maxDeltaSize: number
 }
 
+/**
+ * A logged operation: 1 byte type (1 put, 2 delete), uvarint key length,
+ * the key (UTF-8), then the value (puts).
+ */
 function encodeOp (op: PendingOp): Uint8Array {
-  const w = new ProtoWriter(op.key.length + (op.value?.length ?? 0) + 16)
-  w.uvarintField(1, op.value !== undefined ? 1 : 2)
-  w.stringField(2, op.key)
-  if (op.value !== undefined) w.bytesField(3, op.value)
-  return w.finish()
+  const keyLen = Buffer.byteLength(op.key, 'utf8')
+  const valueLen = op.value?.length ?? 0
+  const lenSize = uvarintSize(keyLen)
+  const out = Buffer.allocUnsafe(1 + lenSize + keyLen + valueLen)
+  out[0] = op.value !== undefined ? 1 : 2
+  let pos = 1
+  let n = keyLen
+  while (n >= 128) {
+    out[pos++] = (n & 127) | 128
+    n >>>= 7
+  }
+  out[pos++] = n
+  pos += out.write(op.key, pos, keyLen, 'utf8')
+  if (op.value !== undefined) out.set(op.value, pos)
+  return out
 }
 
 function decodeOp (b: Uint8Array): PendingOp {
-  const r = new ProtoReader(b)
-  let type = 0
-  let key = ''
-  let value: Uint8Array | undefined
-  while (!r.done) {
-    const [f, wt] = r.tag()
-    if (f === 1 && wt === WIRE_VARINT) type = r.uvarint()
-    else if (f === 2 && wt === WIRE_LDELIM) key = r.string()
-    else if (f === 3 && wt === WIRE_LDELIM) value = r.bytes().slice()
-    else r.skip(wt)
-  }
-  if (type === 1) return { key, value: value ?? new Uint8Array(0) }
-  return { key }
+  const type = b[0]
+  if (type !== 1 && type !== 2) throw new InvalidArgumentError(`unknown batching log entry type ${type}`)
+  const r = new ProtoReader(b, 1)
+  const keyLen = r.uvarint()
+  if (r.pos + keyLen > b.length) throw new InvalidArgumentError('truncated batching log entry')
+  const key = utf8Decode(b.subarray(r.pos, r.pos + keyLen))
+  if (type === 2) return { key }
+  return { key, value: b.slice(r.pos + keyLen) }
 }
 
 class Batch {

@@ -783,6 +783,7 @@ export class MerkleCRDT {
     const mh = mhKey(c)
     if (this.claimed.has(mh)) return
     if (await this.store.has(this.keys.processed(mh))) {
+      this.dropInline(mh)
       if (this.log.debugEnabled) this.log.debug('%s is known. Skip walking tree', c)
       return
     }
