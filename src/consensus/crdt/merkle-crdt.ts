@@ -149,6 +149,7 @@ export class MerkleCRDT {
   private started = false
   private controller = new AbortController()
   private tasks: RepeatingTask[] = []
+  private repairing?: Promise<boolean>
 
   constructor (components: MerkleCRDTComponents, init: MerkleCRDTInit) {
     this.store = components.store
@@ -924,6 +925,16 @@ export class MerkleCRDT {
    * not processed. Clears the dirty bit on full success.
    */
   async repair (signal?: AbortSignal): Promise<boolean> {
+    if (this.repairing != null) return await this.repairing
+    this.repairing = this.doRepair(signal)
+    try {
+      return await this.repairing
+    } finally {
+      this.repairing = undefined
+    }
+  }
+
+  private async doRepair (signal?: AbortSignal): Promise<boolean> {
     if (!this.started) return false
     if (!this.dirty) {
       this.log.info('store is marked clean. No need to repair')
