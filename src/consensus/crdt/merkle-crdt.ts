@@ -561,6 +561,31 @@ export class MerkleCRDT {
       }
     }
 
+    // One store round-trip for what the next steps read (tombstones of this
+    // node's elements, current priorities, processed state of the links).
+    const links = p.node.links
+    const linkMhs = links.map(mhKey)
+    const elemKeys: string[] = []
+    if (p.delta.elements.length > 0) {
+      const seen = new Set<string>()
+      for (const e of p.delta.elements) {
+        if (!seen.has(e.key)) {
+          seen.add(e.key)
+          elemKeys.push(e.key)
+        }
+      }
+    }
+    const lookup = elemKeys.filter((key) => !overlay.has(key))
+    const reads: string[] = []
+    if (!p.local) for (const key of elemKeys) reads.push(k.tomb(key, id))
+    for (const key of lookup) reads.push(k.priority(key))
+    for (const m of linkMhs) reads.push(k.processed(m))
+    const got = await this.getMany(reads)
+    let at = 0
+    const tombed = p.local ? undefined : got.slice(at, at += elemKeys.length)
+    const stored = got.slice(at, at += lookup.length)
+    const processed = got.slice(at)
+
     // 2. Elements: highest priority wins, ties go to the greatest value.
     if (p.delta.elements.length > 0) {
       const byKey = new Map<string, Uint8Array>()
@@ -569,12 +594,9 @@ export class MerkleCRDT {
         const cur = byKey.get(e.key)
         if (cur === undefined || compareBytes(cur, v) < 0) byKey.set(e.key, v)
       }
-      const keys = [...byKey.keys()]
+      const keys = elemKeys
       const prioBytes = encodeUint(prio)
       for (const key of keys) ops.push({ key: k.elem(key, id), value: prioBytes })
-      const tombed = p.local ? undefined : await this.getMany(keys.map((key) => k.tomb(key, id)))
-      const lookup = keys.filter((key) => !overlay.has(key))
-      const stored = await this.getMany(lookup.map((key) => k.priority(key)))
       const storedPrio = new Map<string, number>()
       lookup.forEach((key, i) => {
         const raw = decodeUint(stored[i])
@@ -614,9 +636,6 @@ export class MerkleCRDT {
     if (!p.blockStored) ops.push({ key: k.block(p.mh), value: p.block })
 
     // 4. Heads (go-ds-crdt processNode rules) and the children to walk.
-    const links = p.node.links
-    const linkMhs = links.map(mhKey)
-    const processed = await this.getMany(linkMhs.map((m) => k.processed(m)))
     const changes = new Map<string, Head | null>()
     const isHead = (m: string): boolean => changes.has(m) ? changes.get(m) != null : this.heads.has(m)
     const rootHead: Head = { cid: p.root.cid, height: p.rootPrio }
@@ -832,6 +851,19 @@ export class MerkleCRDT {
     let finish!: () => void
     const finished = new Promise<void>((resolve) => { finish = resolve })
     this.claimed.add(mhKey(start))
+    // Blocks of the links of a node being applied, fetched meanwhile (a long
+    // chain is walked one node at a time: this overlaps fetch and merge).
+    const prefetched = new Map<string, Promise<Uint8Array>>()
+    const prefetch = (links: CID[]): void => {
+      if (links.length > this.init.numWorkers) return
+      for (const l of links) {
+        const lmh = mhKey(l)
+        if (prefetched.has(lmh) || this.claimed.has(lmh)) continue
+        const p = this.fetchBlock(l, signal)
+        p.catch(() => {})
+        prefetched.set(lmh, p)
+      }
+    }
 
     const visit = (c: CID, isStart: boolean): void => {
       outstanding++
@@ -840,10 +872,13 @@ export class MerkleCRDT {
         let fetched = false
         try {
           throwIfAborted(signal)
-          const block = await this.fetchBlock(c, signal)
+          const early = prefetched.get(mh)
+          prefetched.delete(mh)
+          const block = await (early ?? this.fetchBlock(c, signal))
           fetched = true
           const node = decodeNode(block)
           const delta = decodeDelta(node.data)
+          prefetch(node.links)
           if (rootPrio === undefined) {
             rootPrio = c.equals(root.cid) ? delta.priority : await this.blockPriority(root.cid, signal)
           }
@@ -865,6 +900,11 @@ export class MerkleCRDT {
               journaled: record.journaled
             })
           })
+          const wanted = new Set(children.map(mhKey))
+          for (const l of node.links) {
+            const lmh = mhKey(l)
+            if (!wanted.has(lmh)) prefetched.delete(lmh)
+          }
           for (const child of children) visit(child, false)
         } catch (err) {
           this.claimed.delete(mh)
@@ -885,6 +925,7 @@ export class MerkleCRDT {
 
     visit(start, true)
     await finished
+    prefetched.clear()
     record.active--
     if (!ok) record.failed = true
     if (record.active === 0) {
