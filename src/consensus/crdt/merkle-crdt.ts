@@ -371,6 +371,10 @@ export class MerkleCRDT {
     return await this.store.get(this.keys.block(mhKey(cid)), options)
   }
 
+  async hasLocalBlock (cid: CID, options?: AbortOptions): Promise<boolean> {
+    return await this.store.has(this.keys.block(mhKey(cid)), options)
+  }
+
   /** Deletes every key of the namespace and resets the in-memory state. */
   async clean (options?: AbortOptions): Promise<number> {
     return await this.lock.run(async () => {
