@@ -7,6 +7,7 @@
 import '../polyfill.js'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { VERSION } from '../api/index.js'
+import { createAdder } from '../adder/index.js'
 import { allocate, closestPeer, createBalancedAllocator, gatherMetrics } from '../allocator/index.js'
 import { createCluster } from '../cluster/index.js'
 import { PeerManager } from '../cluster/peer-manager.js'
@@ -213,6 +214,13 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
       logger: logger.forComponent('allocator')
     }, options),
     closestPeer,
+    adder: createAdder({
+      peerId,
+      logger,
+      allocate: async (pin, o) => await cluster.blockAllocate(pin, o),
+      pin: async (pin, o) => await cluster.pinObject(pin, o),
+      putBlocks: async (peer, blocks, o) => { await rpc.sink(peer, 'IPFSConnector.BlockStream', blocks, o) }
+    }),
     pushMetrics: async () => { await pusher.pushNow() }
   }, config.cluster)
 
