@@ -11,7 +11,7 @@
  * test process exits is killed.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -28,6 +28,8 @@ import type { FakeKuboOptions } from '../fakes/fake-kubo.js'
 export const ROOT = process.env.CLUSTER_TEST_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const SERVICE_BIN = join(ROOT, 'bin', 'ipfs-cluster-service')
 export const CTL_BIN = join(ROOT, 'bin', 'ipfs-cluster-ctl')
+/** The RSA peer of the sharness fixture configs. */
+export const SHARNESS_PEER_ID = 'QmdEtBsfumeH2V6dnx1fgn8zuW7XYjWdgJF4NEYpEBcTsg'
 /** The legacy raft configs of the sharness suite (`sharness/config/*`). */
 export const SHARNESS_CONFIGS = join(ROOT, 'test', 'config', 'fixtures', 'sharness')
 
@@ -286,6 +288,23 @@ export class Sandbox {
     const d = this.startDaemon(folder, opts)
     await d.waitReady()
     return d
+  }
+
+  /**
+   * The sharness way to run a fixture config (`test_cluster_init <dir>`):
+   * `init --force`, then the fixture files copied over the folder (the
+   * RSA identity of the suite too: `sharness/config/ssl/identity.json`
+   * upstream, the same as basic_auth's). Its fixed ports and IPFS address
+   * are overridden from the environment, as a deployment would.
+   */
+  async fixturePeer (name: 'ssl' | 'basic_auth' | 'ssl-basic_auth', kuboAddr: string, opts: { identity?: boolean } = {}): Promise<{ folder: string, env: Record<string, string> }> {
+    const folder = this.path(`test-config-${name}${opts.identity === false ? '-legacy' : ''}`)
+    await this.init(folder, { args: ['--force', '--consensus', 'crdt', '--ipfs-api', kuboAddr] })
+    if (opts.identity === false) await rm(join(folder, 'identity.json'))
+    const src = join(SHARNESS_CONFIGS, name)
+    for (const f of await readdir(src)) await copyFile(join(src, f), join(folder, f))
+    if (opts.identity !== false) await copyFile(join(SHARNESS_CONFIGS, 'basic_auth', 'identity.json'), join(folder, 'identity.json'))
+    return { folder, env: { ...LOCAL_LISTEN_ENV, CLUSTER_IPFSHTTP_NODEMULTIADDRESS: kuboAddr, CLUSTER_IPFSPROXY_NODEMULTIADDRESS: kuboAddr } }
   }
 
   async cleanup (): Promise<void> {
