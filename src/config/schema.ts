@@ -50,6 +50,8 @@ export interface FieldContext {
   /** Config folder, for fields that read files. */
   baseDir: string
   warn: (msg: string) => void
+  /** Every invalid duration is an error, whatever the field's `durationError` (values from the environment). */
+  strictDurations?: boolean
 }
 
 export interface FieldDef {
@@ -411,11 +413,13 @@ export interface ApplyContext {
   section: SectionDef
   baseDir: string
   warn: (msg: string) => void
+  /** See {@link FieldContext.strictDurations}. */
+  strictDurations?: boolean
 }
 
 function applyDuration (f: FieldDef, j: unknown, prev: unknown, ctx: FieldContext): bigint {
   const text = typeof j === 'string' ? j : ''
-  const mode = f.durationError ?? 'throw'
+  const mode = ctx.strictDurations === true ? 'throw' : f.durationError ?? 'throw'
   const literal = f.set === 'literal'
   if (text === '') {
     return literal ? 0n : prev as bigint
@@ -447,7 +451,7 @@ export function applyFields (fields: FieldDef[], prev: Values, j: JValues, ctx: 
   const out: Values = { ...prev }
   for (const f of fields) {
     const path = prefix === '' ? f.key : `${prefix}.${f.key}`
-    const fctx: FieldContext = { section: ctx.section, path, baseDir: ctx.baseDir, warn: ctx.warn }
+    const fctx: FieldContext = { section: ctx.section, path, baseDir: ctx.baseDir, warn: ctx.warn, strictDurations: ctx.strictDurations }
     const jv = j[f.key]
     const pv = prev[f.key]
     if (f.fromJSON != null) {

@@ -323,7 +323,11 @@ describe('environment variables (envconfig)', async () => {
       [{ CLUSTER_DISK_METRICTYPE: 'bogus' }, 'disk.metric_type is invalid (from CLUSTER_DISK_METRICTYPE="bogus")'],
       [{ CLUSTER_DISK_METRICTYPE: 'e' }, 'disk.metric_type is invalid (from CLUSTER_DISK_METRICTYPE="e")'],
       [{ CLUSTER_CONNECTIONMANAGER_LOWWATER: '500' }, 'cluster.connection_manager.low_water is greater than high_water (after applying CLUSTER_CONNECTIONMANAGER_LOWWATER="500")'],
-      [{ CLUSTER_PUBSUBMON_CHECKINTERVAL: 'soon' }, 'pubsubmon.check_interval too low (after applying CLUSTER_PUBSUBMON_CHECKINTERVAL="soon")']
+      // a bad duration from the environment is an error even for the fields
+      // whose bad file values the reference turns into zero or ignores
+      [{ CLUSTER_PUBSUBMON_CHECKINTERVAL: 'soon' }, 'error parsing pubsubmon.check_interval: time: invalid duration "soon" (from CLUSTER_PUBSUBMON_CHECKINTERVAL="soon")'],
+      [{ CLUSTER_CRDT_BATCHING_MAXBATCHAGE: '1x' }, 'error parsing crdt.batching.max_batch_age: time: unknown unit "x" in duration "1x" (from CLUSTER_CRDT_BATCHING_MAXBATCHAGE="1x")'],
+      [{ CLUSTER_CRDT_REPAIRINTERVAL: 'hourly' }, 'error parsing crdt.repair_interval: time: invalid duration "hourly" (from CLUSTER_CRDT_REPAIRINTERVAL="hourly")']
     ]
     for (const [env, message] of cases) {
       assert.throws(() => written(env), (err: Error) => {
