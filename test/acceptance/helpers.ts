@@ -383,14 +383,15 @@ export interface AddedEntry { path: string, cid: CID }
 
 /**
  * `ipfs add` with Kubo's defaults (CIDv0, 256 KiB chunks, balanced layout
- * with 174 links per node, dag-pb leaves; CIDv1 implies raw leaves): the
- * blocks are stored in the fake Kubo (not pinned) and the entries are
- * returned in the order `ipfs add` prints them (root last).
+ * with 174 links per node, dag-pb leaves; CIDv1 implies raw leaves;
+ * sha2-256 only): the entries in the order `ipfs add` prints them
+ * (files as given, then each directory after its contents, root last).
+ * Every block is passed to `put`.
  */
-export async function kuboAdd (kubo: FakeKubo, files: Array<{ path: string, content?: Uint8Array }>, opts: AddOptions = {}): Promise<AddedEntry[]> {
+export async function unixfsAdd (files: Array<{ path: string, content?: Uint8Array }>, opts: AddOptions = {}, put: (cid: CID, bytes: Uint8Array) => void = () => {}): Promise<AddedEntry[]> {
   const cidVersion = opts.cidVersion ?? 0
   const blockstore = {
-    put: async (cid: CID, bytes: Uint8Array): Promise<CID> => { kubo.putBlock(cid, bytes); return cid }
+    put: async (cid: CID, bytes: Uint8Array): Promise<CID> => { put(cid, bytes); return cid }
   }
   const out: AddedEntry[] = []
   const source = files.map((f) => ({ path: f.path, content: f.content }))
@@ -404,6 +405,11 @@ export async function kuboAdd (kubo: FakeKubo, files: Array<{ path: string, cont
     out.push({ path: entry.path ?? '', cid: entry.cid })
   }
   return out
+}
+
+/** {@link unixfsAdd} storing the blocks (unpinned) in the fake Kubo. */
+export async function kuboAdd (kubo: FakeKubo, files: Array<{ path: string, content?: Uint8Array }>, opts: AddOptions = {}): Promise<AddedEntry[]> {
+  return await unixfsAdd(files, opts, (cid, bytes) => { kubo.putBlock(cid, bytes) })
 }
 
 /** `echo <text> | ipfs add -q` into the fake Kubo: the CID string. */
