@@ -15,7 +15,6 @@ import { ExitError, runApp } from '../cli/index.js'
 import { initPeerFolder, loadConfig, parseMultiaddr } from '../config/index.js'
 import { acquireLock } from '../daemon/lock.js'
 import type { OfflineState } from '../daemon/offline.js'
-import { peerIdOfMultiaddr, normalizePeerAddr } from '../host/index.js'
 import { CLUSTER_FACILITIES, createLogger, LogLevelFormatError, parseLogLevels } from '../logging/index.js'
 import { multiaddrToSocket } from '../utils/multiaddr.js'
 import type { App, Context, Writer } from '../cli/index.js'
@@ -596,6 +595,8 @@ async function daemonCommand (
 ): Promise<void> {
   const clusterLog = state.logger.forComponent('cluster')
   clusterLog.info('Initializing. For verbose output run with "-l debug". Please wait...')
+  // loaded here: libp2p is heavy, and the other commands do not need it
+  const { peerIdOfMultiaddr, normalizePeerAddr } = await import('../host/index.js')
   const bootstrap: string[] = []
   for (const raw of ctx.string('bootstrap').split(',')) {
     const addr = raw.trim()
