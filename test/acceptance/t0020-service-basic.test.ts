@@ -5,19 +5,28 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { readJson, Sandbox } from './helpers.js'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { closedPort, readJson, Sandbox, writeJson } from './helpers.js'
 import type { Daemon } from './helpers.js'
 
 describe('t0020: ipfs-cluster-service basic commands', () => {
   let sb: Sandbox
   let folder: string
   let daemon: Daemon
+  let proxyPort: number
 
   before(async () => {
     sb = await Sandbox.create('t0020')
     const kubo = await sb.kubo()
     folder = sb.path('test-config')
     await sb.init(folder, { args: ['--force', '--consensus', 'crdt', '--ipfs-api', kubo.apiMultiaddr] })
+    // the IPFS proxy on a known port, as sharness waits on 127.0.0.1:9095
+    proxyPort = await closedPort()
+    const cfg = await readJson(`${folder}/service.json`)
+    cfg.api.ipfsproxy.listen_multiaddress = `/ip4/127.0.0.1/tcp/${proxyPort}`
+    await writeJson(`${folder}/service.json`, cfg)
     daemon = await sb.daemon(folder)
   })
   after(async () => { await sb.cleanup() })
@@ -25,6 +34,32 @@ describe('t0020: ipfs-cluster-service basic commands', () => {
   it('prerequisites: the peer answers on its REST API', async () => {
     const r = await sb.ctl(['--host', await daemon.host(), 'version'])
     assert.deepEqual({ code: r.code, stdout: r.stdout }, { code: 0, stdout: '1.1.6\n' })
+  })
+
+  it('the daemon is found by pkill -f ipfs-cluster-service and pgrep ipfs-cluster-s', async (t) => {
+    if (!existsSync(`/proc/${daemon.pid}/comm`)) {
+      t.skip('no /proc')
+      return
+    }
+    assert.equal((await readFile(`/proc/${daemon.pid}/comm`, 'utf8')).trim(), 'ipfs-cluster-se')
+    assert.match((await readFile(`/proc/${daemon.pid}/cmdline`, 'utf8')).replace(/\0/g, ' '), /ipfs-cluster-service/)
+  })
+
+  it('prerequisites: the IPFS proxy answers (sharness cluster_start polls it)', async (t) => {
+    const r = await new Promise<{ status: number, body: string } | undefined>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: proxyPort, method: 'POST', path: '/api/v0/version', timeout: 5000 }, (res) => {
+        let body = ''
+        res.setEncoding('utf8').on('data', (d: string) => { body += d }).on('end', () => { resolve({ status: res.statusCode ?? 0, body }) })
+      })
+      req.on('error', () => { resolve(undefined) })
+      req.end()
+    })
+    if (r == null && !/\tipfsproxy\t/.test(daemon.stderr)) {
+      t.todo('the daemon does not start the IPFS proxy yet (src/daemon/peer.ts creates no api.ipfsproxy component)')
+      return
+    }
+    assert.equal(r?.status, 200)
+    assert.equal(JSON.parse(r.body).Version, 'm.o.c.k')
   })
 
   it('ipfs cluster config valid: identity.json has id and private_key', async () => {
