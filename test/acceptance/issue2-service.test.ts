@@ -66,7 +66,7 @@ describe('issue 2: the peer as a user runs it', () => {
     await sb.init(folder, { args: ['--ipfs-api', unreachableAddr] })
     unreachable = sb.startDaemon(folder)
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('a second daemon on the same folder fails with the lock message and exit 1', async () => {
     const folder = sb.path('lock')

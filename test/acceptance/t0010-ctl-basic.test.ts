@@ -15,7 +15,7 @@ describe('t0010: ipfs-cluster-ctl basic commands', () => {
   let sb: Sandbox
 
   before(async () => { sb = await Sandbox.create('t0010') })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('cluster-ctl --version succeeds', async () => {
     const r = await sb.ctl(['--version'])

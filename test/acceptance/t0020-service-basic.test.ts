@@ -29,7 +29,7 @@ describe('t0020: ipfs-cluster-service basic commands', () => {
     await writeJson(`${folder}/service.json`, cfg)
     daemon = await sb.daemon(folder)
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('prerequisites: the peer answers on its REST API', async () => {
     const r = await sb.ctl(['--host', await daemon.host(), 'version'])

@@ -18,7 +18,7 @@ describe('t0021: ipfs-cluster-service init', () => {
     sb = await Sandbox.create('t0021')
     folder = sb.path('test-config')
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('init with --peers succeeds and fills peerstore', async () => {
     const r = await sb.service(['--config', 'test-config', 'init', '--peers', `${PEER1},${PEER2}`], { cwd: sb.dir })

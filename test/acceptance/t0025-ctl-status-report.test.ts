@@ -23,7 +23,7 @@ describe('t0025: ipfs-cluster-ctl status and report commands', () => {
     host = await daemon.host()
     ctl = async (args) => await sb.ctl(['--host', host, ...args])
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('cluster-ctl can read id', async () => {
     const id = (await readJson(`${folder}/identity.json`)).id as string

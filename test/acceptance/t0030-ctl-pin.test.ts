@@ -43,7 +43,7 @@ describe('t0030: ipfs-cluster-ctl pin', () => {
     const host = await daemon.host()
     ctl = async (args) => await sb.ctl(['--host', host, ...args])
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('pin data to cluster with ctl', async () => {
     const cid = await kuboAddText(kubo, 'test')

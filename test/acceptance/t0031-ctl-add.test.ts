@@ -139,7 +139,7 @@ describe('t0031: ipfs-cluster-ctl add', () => {
       await writeFile(sb.path(f.path), f.content)
     }
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('the ipfs add oracle gives the CIDs of Kubo and of the importer', async () => {
     // `echo test | ipfs add -q`, the empty file, `ipfs add --cid-version 1` of "abc\n"

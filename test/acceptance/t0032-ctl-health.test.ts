@@ -23,7 +23,7 @@ describe('t0032: ipfs-cluster-ctl health', () => {
     ctl = async (args) => await sb.ctl(['--host', host, ...args])
     pid = JSON.parse((await ctl(['--enc=json', 'id'])).stdout).id
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('health graph succeeds and prints as expected', async () => {
     const r = await ctl(['health', 'graph'])

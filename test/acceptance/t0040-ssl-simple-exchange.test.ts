@@ -20,7 +20,7 @@ describe('t0040: ssl simple exchange', () => {
     const { folder, env } = await sb.fixturePeer('ssl', kubo.apiMultiaddr)
     daemon = await sb.daemon(folder, { env })
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('prerequisites: the legacy raft config starts, with the raft warning and no error', async () => {
     assert.match(daemon.stderr, /\tWARN\tcluster\traft consensus is not implemented: /)

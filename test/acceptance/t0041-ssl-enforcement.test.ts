@@ -18,7 +18,7 @@ describe('t0041: ssl enforcement', () => {
     await sb.init(folder, { args: ['--ipfs-api', kubo.apiMultiaddr] })
     daemon = await sb.daemon(folder)
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('ssl enforced by client', async () => {
     const r = await sb.ctl(['--host', await daemon.host(), '--https', '--no-check-certificate', 'id'])

@@ -24,7 +24,7 @@ describe('t0042: basic auth', () => {
     const daemon = await sb.daemon(folder, { env })
     host = await daemon.host()
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('BasicAuth fails without credentials', async () => {
     const r = await sb.ctl(['--host', host, 'id'])

@@ -18,7 +18,7 @@ describe('t0043: ssl and basic auth', () => {
     const daemon = await sb.daemon(folder, { env })
     host = await daemon.host()
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   it('ssl interaction fails with bad credentials', async () => {
     const r = await sb.ctl(['--host', host, '--no-check-certificate', '--basic-auth', 'testuser:badpass', 'id'])

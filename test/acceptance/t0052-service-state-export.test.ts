@@ -23,7 +23,7 @@ describe('t0052: ipfs-cluster-service state export', () => {
     kubo = await sb.kubo({ mode: 'store' })
     folder = sb.path('test-config')
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   for (const consensus of ['crdt', 'raft']) {
     it(`state export saves the correct state to expected file (${consensus})`, async () => {

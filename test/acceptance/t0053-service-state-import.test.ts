@@ -33,7 +33,7 @@ describe('t0053: ipfs-cluster-service state import', () => {
     await writeFile(sb.path('importState'), IMPORT_STATE)
     await writeFile(sb.path('badImportFile'), 'not exactly json\n')
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   const exportLines = async (): Promise<string[]> => {
     const r = await sb.service(['--config', folder, 'state', 'export'])

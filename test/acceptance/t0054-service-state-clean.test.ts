@@ -24,7 +24,7 @@ describe('t0054: ipfs-cluster-service state cleanup', () => {
     folder = sb.path('test-config')
     cid = await kuboAddText(kubo, 'test_54')
   })
-  after(async () => { await sb.cleanup() })
+  after(async () => { await sb?.cleanup() })
 
   const statusCount = async (d: Daemon): Promise<number> => {
     const r = await sb.ctl(['--host', await d.host(), '--enc=json', 'status'])
