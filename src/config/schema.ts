@@ -419,7 +419,7 @@ export interface ApplyContext {
 
 function applyDuration (f: FieldDef, j: unknown, prev: unknown, ctx: FieldContext): bigint {
   const text = typeof j === 'string' ? j : ''
-  const mode = ctx.strictDurations === true ? 'throw' : f.durationError ?? 'throw'
+  const mode = f.durationError ?? 'throw'
   const literal = f.set === 'literal'
   if (text === '') {
     return literal ? 0n : prev as bigint
@@ -428,7 +428,8 @@ function applyDuration (f: FieldDef, j: unknown, prev: unknown, ctx: FieldContex
   try {
     d = parseDurationNs(text)
   } catch (err) {
-    switch (mode) {
+    // strict (from the environment): a text that is no duration at all is an error
+    switch (ctx.strictDurations === true ? 'throw' : mode) {
       case 'throw':
         throw new FieldError(`error parsing ${ctx.section.name}.${ctx.path}: ${(err as Error).message}`, ctx.path, text)
       case 'keep':

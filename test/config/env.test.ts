@@ -304,6 +304,19 @@ describe('environment variables (envconfig)', async () => {
     assert.ok(serialiseStates([...set.states.values()]).includes('"peername": "\\u003ca\\u0026b\\u003e"'))
   })
 
+  it('keeps the raft rule for a zero duration from the environment (warning, default kept)', () => {
+    const set = fullSet()
+    const warnings: string[] = []
+    applyEnvToSet(set, { CLUSTER_RAFT_COMMITTIMEOUT: '0s' }, { baseDir: set.baseDir, warn: (m) => warnings.push(m) })
+    const doc = JSON.parse(serialiseStates([...set.states.values()]))
+    assert.equal(at(doc, 'consensus.raft.commit_timeout'), '50ms')
+    assert.deepEqual(warnings, ['0s is not a valid duration. Default will be used'])
+    assert.throws(() => written({ CLUSTER_RAFT_COMMITTIMEOUT: 'soon' }), {
+      name: 'ConfigError',
+      message: 'error parsing raft.commit_timeout: time: invalid duration "soon" (from CLUSTER_RAFT_COMMITTIMEOUT="soon")'
+    })
+  })
+
   it('fails on bad values with the reference text naming the variable and the value', () => {
     const cases: Array<[Env, string]> = [
       [{ CLUSTER_PUBSUB_DFACTOR: 'x' }, 'envconfig.Process: assigning CLUSTER_PUBSUB_DFACTOR to DFactor: converting \'x\' to type int. details: strconv.ParseInt: parsing "x": invalid syntax'],
