@@ -624,41 +624,43 @@ async function daemonCommand (
       }
     }
 
-    let peer
-    try {
-      const { startPeer } = await import('../daemon/peer.js')
-      peer = await startPeer({ config, identity: loaded.identity, present: loaded.present, logger: state.logger })
-    } catch (err) {
-      throw fatal(doingOf(err, 'starting cluster'), err)
-    }
-
-    if (bootstrap.length > 0) {
-      void peer.bootstrap(bootstrap)
-    }
-
-    await new Promise<void>((resolvePromise) => {
-      let signals = 0
-      const onSignal = (signal: string): void => {
-        signals++
-        if (signals === 1) {
-          log.info(`received ${signal}: shutting down`)
-          peer.stop().then(() => {
-            unregister()
-            resolvePromise()
-          }, (err: Error) => {
-            io.stderr.write(`error shutting down cluster: ${err.message}\n`)
-            unregister()
-            ;(io.exit ?? process.exit)(1)
-          })
-        } else if (signals === 2) {
-          io.stderr.write('\n\n' + '!'.repeat(73) + '\nShutdown is taking too long! Press Ctrl-c again to manually kill cluster.\nNote that this may corrupt the local cluster state.\n' + '!'.repeat(73) + '\n\n\n')
-        } else {
-          io.stderr.write('exiting cluster NOW\n')
-          ;(io.exit ?? process.exit)(1)
-        }
+    // signals are handled from the start: one that arrives while the peer
+    // starts shuts it down as soon as it is up
+    let signals = 0
+    let stopRequested: ((signal: string) => void) | undefined
+    const stopWanted = new Promise<string>((resolvePromise) => { stopRequested = resolvePromise })
+    const unregister = (io.onSignal ?? processSignals)((signal: string) => {
+      signals++
+      if (signals === 1) {
+        log.info(`received ${signal}: shutting down`)
+        stopRequested?.(signal)
+      } else if (signals === 2) {
+        io.stderr.write('\n\n' + '!'.repeat(73) + '\nShutdown is taking too long! Press Ctrl-c again to manually kill cluster.\nNote that this may corrupt the local cluster state.\n' + '!'.repeat(73) + '\n\n\n')
+      } else {
+        io.stderr.write('exiting cluster NOW\n')
+        ;(io.exit ?? process.exit)(1)
       }
-      const unregister = (io.onSignal ?? processSignals)(onSignal)
     })
+    try {
+      let peer
+      try {
+        const { startPeer } = await import('../daemon/peer.js')
+        peer = await startPeer({ config, identity: loaded.identity, present: loaded.present, logger: state.logger })
+      } catch (err) {
+        throw fatal(doingOf(err, 'starting cluster'), err)
+      }
+      if (bootstrap.length > 0 && signals === 0) {
+        void peer.bootstrap(bootstrap)
+      }
+      await stopWanted
+      try {
+        await peer.stop()
+      } catch (err) {
+        throw new ExitError(`error shutting down cluster: ${(err as Error).message}`, 1)
+      }
+    } finally {
+      unregister()
+    }
   })
 }
 

@@ -400,7 +400,11 @@ export async function unixfsAdd (files: Array<{ path: string, content?: Uint8Arr
     rawLeaves: opts.rawLeaves ?? cidVersion === 1,
     reduceSingleLeafToSelf: true,
     wrapWithDirectory: opts.wrapWithDirectory ?? false,
-    layout: opts.trickle === true ? trickle() : balanced({ maxChildrenPerNode: 174 })
+    layout: opts.trickle === true ? trickle() : balanced({ maxChildrenPerNode: 174 }),
+    // Kubo's trickle layout fills its layers with UnixFS "raw" data nodes
+    // (boxo DagBuilderHelper.FillNodeLayer → NewLeafDataNode(ft.TRaw)),
+    // where the balanced layout uses "file" nodes
+    ...(opts.trickle === true ? { leafType: 'raw' as const } : {})
   })) {
     out.push({ path: entry.path ?? '', cid: entry.cid })
   }
