@@ -2,6 +2,7 @@
  * Flag definitions with the value syntaxes of Go's `flag` package as used by
  * urfave/cli v1 (CLI spec §1), and their help rendering.
  */
+import { parseGoBool as goParseBool } from '../config/strconv.js'
 import { formatGoDuration, parseGoDuration } from './go-duration.js'
 
 interface FlagBase {
@@ -67,15 +68,12 @@ export class FlagValueError extends Error {
   }
 }
 
-/** Go `strconv.ParseBool`. */
+/** Go `strconv.ParseBool` (errors as FlagValueError). */
 export function parseGoBool (s: string): boolean {
-  switch (s) {
-    case '1': case 't': case 'T': case 'true': case 'TRUE': case 'True':
-      return true
-    case '0': case 'f': case 'F': case 'false': case 'FALSE': case 'False':
-      return false
-    default:
-      throw new FlagValueError('parse error')
+  try {
+    return goParseBool(s)
+  } catch {
+    throw new FlagValueError('parse error')
   }
 }
 

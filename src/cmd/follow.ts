@@ -9,7 +9,7 @@
  * ```
  */
 import '../polyfill.js'
-import { access, mkdir, readdir } from 'node:fs/promises'
+import { mkdir, readdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -19,6 +19,7 @@ import { applyIdentityEnv, defaultConfigSet, buildPeerConfig, generateIdentity, 
 import { writeFile0600 } from '../config/files.js'
 import { acquireLock } from '../daemon/lock.js'
 import { createLogger } from '../logging/index.js'
+import { exists } from '../utils/fs.js'
 import type { Writer } from '../cli/index.js'
 import type { LoadedConfig } from '../config/index.js'
 
@@ -61,15 +62,6 @@ GLOBAL OPTIONS:
    --help, -h      show help
    --version, -v   print the version
 `
-
-async function exists (path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 class FollowExit extends Error {
   constructor (message: string, readonly code: number) {

@@ -5,7 +5,7 @@
  */
 import '../polyfill.js'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { access, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,6 +17,7 @@ import { acquireLock } from '../daemon/lock.js'
 import type { OfflineState } from '../daemon/offline.js'
 import { CLUSTER_FACILITIES, createLogger, LogLevelFormatError, parseLogLevels } from '../logging/index.js'
 import { multiaddrToSocket } from '../utils/multiaddr.js'
+import { exists } from '../utils/fs.js'
 import type { App, Context, Writer } from '../cli/index.js'
 import type { LoadedConfig } from '../config/index.js'
 import type { ExecutionLock } from '../daemon/lock.js'
@@ -120,15 +121,6 @@ async function yesNo (io: ServiceIO, prompt: string): Promise<boolean> {
     io.stdout.write("Please press either 'y' or 'n'\n")
   }
   return false
-}
-
-async function exists (path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** Does a Kubo RPC API answer at this multiaddr? (loopback probe, 1 s) */

@@ -3,6 +3,7 @@
  * separators, `[]`/`{}` for empty containers, HTML-escaped strings
  * (`\u003c`, `\u003e`, `\u0026`), map keys sorted, no trailing newline.
  */
+import { goEscape } from '../api/encoding.js'
 
 /** An object whose keys keep the given order. */
 export interface OrderedObject {
@@ -24,15 +25,7 @@ export function goMap<T> (map: Record<string, T>, conv: (v: T) => OutValue): Ord
 
 /** A JSON string escaped like Go's encoding/json (HTML-safe). */
 export function goString (s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => {
-    switch (c) {
-      case '<': return '\\u003c'
-      case '>': return '\\u003e'
-      case '&': return '\\u0026'
-      case '\u2028': return '\\u2028'
-      default: return '\\u2029'
-    }
-  })
+  return goEscape(JSON.stringify(s))
 }
 
 function isOrdered (v: OutValue): v is OrderedObject {

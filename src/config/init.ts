@@ -3,7 +3,6 @@
  * 5–13). The CLI does the prompting, locking and printing: this returns
  * what was written and throws ConfigErrors carrying the reference `doing`.
  */
-import { access } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ensureFolder, writeFile0600 } from './files.js'
@@ -14,6 +13,7 @@ import { addrInfosFromP2pAddrs, peerstoreLines, writePeerstore } from './peersto
 import { randomizePorts } from './random-ports.js'
 import { defaultState } from './schema.js'
 import { parseSecret } from './secret.js'
+import { exists } from '../utils/fs.js'
 import {
   ALL_SECTIONS, CONNECTOR_NAMES, CONSENSUS_NAMES, DATASTORE_NAMES, sectionKey
 } from './sections/index.js'
@@ -143,15 +143,6 @@ export interface InitPeerFolderResult {
   peerstoreLines: string[]
   /** The reference stderr lines, in order, for the CLI to print. */
   messages: string[]
-}
-
-async function exists (path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
 }
 
 function wrap (doing: string, err: unknown): Error {

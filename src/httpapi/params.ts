@@ -9,6 +9,7 @@ import { parseCid, parseTime, tryParsePeerId } from '../api/encoding.js'
 import { pinModeFromString } from '../api/enums.js'
 import { defaultPinOptions } from '../api/json.js'
 import { InvalidArgumentError } from '../errors.js'
+import { parseGoBool as goParseBool } from '../config/strconv.js'
 import { parseGoDuration } from './duration.js'
 import type { PinOptions } from '../api/types.js'
 import type { AddParams } from '../interfaces.js'
@@ -37,15 +38,12 @@ export function parseUint (s: string): bigint | undefined {
   return n
 }
 
-/** Go `strconv.ParseBool`. */
+/** Go `strconv.ParseBool`; undefined for anything else. */
 export function parseGoBool (s: string): boolean | undefined {
-  switch (s) {
-    case '1': case 't': case 'T': case 'true': case 'TRUE': case 'True':
-      return true
-    case '0': case 'f': case 'F': case 'false': case 'FALSE': case 'False':
-      return false
-    default:
-      return undefined
+  try {
+    return goParseBool(s)
+  } catch {
+    return undefined
   }
 }
 
