@@ -112,7 +112,7 @@ export class IPFSProxy implements Startable {
     }
     this.started = true
     for (const a of this.bound) {
-      const target = hasEmbeddedContent(this.components.cluster.ipfsConnector()) ? 'the embedded IPFS node' : cfg.nodeMultiaddress
+      const target = this.embeddedNode() != null ? 'the embedded IPFS node' : cfg.nodeMultiaddress
       this.log.info('IPFS Proxy: %s -> %s', a, target)
     }
   }
