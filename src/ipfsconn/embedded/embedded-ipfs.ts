@@ -12,7 +12,7 @@ import { LevelDatastore } from 'datastore-level'
 import { createLibp2p } from 'libp2p'
 import { IPFSPinStatus } from '../../api/enums.js'
 import { AbortError, DatastoreError, InvalidArgumentError, IPFSError, NotFoundError, NotStartedError, TimeoutError, isAbortError } from '../../errors.js'
-import { toAbortError } from '../../utils/abort.js'
+import { toAbortError, throwIfAborted } from '../../utils/abort.js'
 import { loadCreateHeliaLight } from './helia-light.js'
 import { ContentReader, mapContentError } from './content.js'
 import { EXTRA_CODECS, EXTRA_HASHERS, HASH_IDENTITY, verifyBlock } from './dag.js'
@@ -412,6 +412,7 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
   }
 
   async pin (pin: Pin, options: AbortOptions & ProgressOptions<PinProgress> = {}): Promise<void> {
+    throwIfAborted(options.signal)
     const { pins } = this.started()
     const cid = pin.cid
     if (!Number.isInteger(pin.maxDepth)) {
@@ -461,6 +462,7 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
   }
 
   async unpin (cid: CID, options: AbortOptions = {}): Promise<void> {
+    throwIfAborted(options.signal)
     const { pins } = this.started()
     const { signal, timeout } = this.signalFor(options, this.init.unpinTimeout)
     let removed: boolean
@@ -485,6 +487,7 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
   }
 
   async * pinLs (typeFilters: string[], options: AbortOptions = {}): AsyncGenerator<IPFSPinInfo> {
+    throwIfAborted(options.signal)
     const { pins } = this.started()
     let recursive = false
     let direct = false
@@ -556,7 +559,8 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
     return value
   }
 
-  async repoStat (_options: AbortOptions = {}): Promise<IPFSRepoStat> {
+  async repoStat (options: AbortOptions = {}): Promise<IPFSRepoStat> {
+    throwIfAborted(options.signal)
     const { blockstore } = this.started()
     return { repoSize: BigInt(blockstore.size), storageMax: BigInt(Math.max(0, Math.floor(this.init.storageMax))) }
   }
@@ -660,6 +664,7 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
   }
 
   async blockGet (cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
+    throwIfAborted(options.signal)
     this.started()
     return await this.fetchBlock(cid, options)
   }
