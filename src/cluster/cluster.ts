@@ -22,7 +22,7 @@ export interface ClusterHostInfo {
   /** Our listen addresses, each with `/p2p/<id>`. */
   addresses(): string[]
   /** Known addresses of a peer (with `/p2p/<id>`). */
-  peerAddresses(peer: PeerIdString): string[]
+  peerAddresses(peer: PeerIdString): Promise<string[]>
   bandwidthByProtocol?(): BandwidthByProtocol
 }
 
@@ -172,7 +172,7 @@ export class Cluster implements ClusterAPI, Startable {
     const peerAddrs: string[] = []
     if (peers != null && host != null) {
       for (const p of peers) {
-        if (p !== peerId) peerAddrs.push(...host.peerAddresses(p))
+        if (p !== peerId) peerAddrs.push(...await host.peerAddresses(p))
       }
     }
     return {
