@@ -234,7 +234,11 @@ export class PeerManager implements Startable {
   async savePeerstore (): Promise<void> {
     const { host } = this.components
     const peers = [...this.priority]
-    for (const p of [...this.known, ...host.connectedPeers().filter((p) => this.lastPeerset.has(p))]) {
+    let members: string[] = []
+    try {
+      members = await this.components.peerset?.() ?? []
+    } catch {}
+    for (const p of [...this.known, ...members, ...host.connectedPeers()]) {
       if (!peers.includes(p)) peers.push(p)
     }
     const lines: string[] = []
