@@ -6,7 +6,7 @@
  * tests wait on conditions for a few seconds at most.
  */
 import '../../src/polyfill.js'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildPeerConfig, defaultConfigSet, generateIdentity } from '../../src/config/index.js'
@@ -126,13 +126,26 @@ export async function startTestPeer (opts: TestPeerOptions): Promise<TestPeer> {
   }
 }
 
-/** Stops peers and removes their folders. */
+/**
+ * Stops peers and removes their folders. With `TEST_PEER_LOGS=<dir>`, each
+ * peer's log is written there first (debugging).
+ */
 export async function cleanupPeers (peers: TestPeer[]): Promise<void> {
   await Promise.all(peers.map(async (p) => { await p.stop().catch(() => {}) }))
+  const dir = process.env.TEST_PEER_LOGS
+  if (dir != null && dir !== '') {
+    await mkdir(dir, { recursive: true })
+    for (const p of peers) {
+      await writeFile(join(dir, `${p.name}-${p.peer.peerId.slice(-6)}.log`), p.lines.join('\n') + '\n')
+    }
+  }
   await Promise.all(peers.map(async (p) => { await rm(p.folder, { recursive: true, force: true }) }))
 }
 
-/** Log lines at ERROR level. */
-export function errorLines (peers: TestPeer[]): string[] {
-  return peers.flatMap((p) => p.lines.filter((l) => l.includes('\tERROR\t')))
+/**
+ * Log lines at ERROR level, but those matching `allowed` (errors a test
+ * provokes on purpose, like the REST API's `sending error response` lines).
+ */
+export function errorLines (peers: TestPeer[], allowed: RegExp[] = []): string[] {
+  return peers.flatMap((p) => p.lines.filter((l) => l.includes('\tERROR\t') && !allowed.some((re) => re.test(l))))
 }
