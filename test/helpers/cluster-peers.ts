@@ -9,7 +9,7 @@ import '../../src/polyfill.js'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildPeerConfig, defaultConfigSet, generateIdentity } from '../../src/config/index.js'
+import { applyClusterPeersEnv, buildPeerConfig, defaultConfigSet, generateIdentity } from '../../src/config/index.js'
 import { createLogger, parseLogLevels } from '../../src/logging/index.js'
 import { startPeer } from '../../src/daemon/peer.js'
 import type { Identity, PeerConfig } from '../../src/config/types.js'
@@ -30,6 +30,8 @@ export interface TestPeerOptions {
   levels?: LogLevels
   /** Also echo log lines to stderr (debugging). */
   echo?: boolean
+  /** A `CLUSTER_PEERS` value applied as at load time (peer_addresses + trusted_peers). */
+  clusterPeers?: string
 }
 
 export interface TestPeer {
@@ -53,8 +55,9 @@ export function newSecret (): string {
 }
 
 /** Builds the typed config of a test peer (embedded IPFS, leveldb, short intervals). */
-export function testPeerConfig (folder: string, name: string, secret: string): { config: PeerConfig, present: Set<string> } {
+export function testPeerConfig (folder: string, name: string, secret: string, clusterPeers?: string): { config: PeerConfig, present: Set<string> } {
   const set = defaultConfigSet({ connector: 'embedded', datastore: 'leveldb', peername: name, secret }, folder)
+  if (clusterPeers != null) applyClusterPeersEnv(set, { CLUSTER_PEERS: clusterPeers })
   const config = buildPeerConfig(set)
   const c = config.cluster
   c.listenMultiaddress = ['/ip4/127.0.0.1/tcp/0']
@@ -89,12 +92,25 @@ export function testPeerConfig (folder: string, name: string, secret: string): {
 
 let counter = 0
 
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => { resolve(port) })
+    })
+  })
+}
+
 /** Starts one peer; call `stop()` (or `stopAll`) when done. */
 export async function startTestPeer (opts: TestPeerOptions): Promise<TestPeer> {
   const name = opts.name ?? `peer${counter++}`
   const folder = opts.folder ?? await mkdtemp(join(tmpdir(), `cluster-${name}-`))
   const identity = opts.identity ?? await generateIdentity()
-  const { config, present } = testPeerConfig(folder, name, opts.secret)
+  const { config, present } = testPeerConfig(folder, name, opts.secret, opts.clusterPeers)
   opts.configure?.(config)
   const lines: string[] = []
   const logger = createLogger({
