@@ -13,7 +13,9 @@
  * - Writes the peerstore file on graceful shutdown so that a restart needs
  *   no bootstrap.
  */
+import { connect } from 'node:net'
 import { normalizePeerAddr, peerIdOfMultiaddr, stripPeerId } from '../host/index.js'
+import { multiaddrToSocket } from '../utils/multiaddr.js'
 import { repeatingTask } from '../utils/repeating-task.js'
 import type { ClusterHost } from '../host/index.js'
 import type { AbortOptions, ComponentLogger, Logger, Startable } from '../interfaces.js'
@@ -219,7 +221,7 @@ export class PeerManager implements Startable {
     try {
       await host.connect(remote, options)
     } catch (err) {
-      throw new Error(`could not connect to ${normalized}: ${explainDialError(err as Error)}`)
+      throw new Error(`could not connect to ${normalized}: ${await explainJoinError(err as Error, normalized)}`)
     }
     await rpc.call(remote, 'Cluster.PeerAdd', host.peerId, options)
     await this.components.onJoined?.(remote)
@@ -252,6 +254,43 @@ export class PeerManager implements Startable {
     }
     await this.components.writePeerstore(lines)
   }
+}
+
+/**
+ * Like {@link explainDialError}; when the dial timed out, also checks
+ * whether the address accepts TCP connections: if it does, the secure
+ * handshake is what did not complete. With private networks keyed by
+ * different secrets both sides just read garbage until their timeouts, so
+ * this is how a peer with another secret shows up on the dialling side.
+ */
+export async function explainJoinError (err: Error, addr: string): Promise<string> {
+  const msg = err.message ?? String(err)
+  if (/abort|timeout|timed out/i.test(`${err.name} ${msg}`) && await acceptsTCP(stripPeerId(addr))) {
+    return `${msg} (the peer accepted the connection but the secure handshake did not complete: check that both peers use the same cluster secret)`
+  }
+  return explainDialError(err)
+}
+
+/** True when a TCP connection to the multiaddr succeeds within 2 s. */
+async function acceptsTCP (addr: string): Promise<boolean> {
+  let target
+  try {
+    target = multiaddrToSocket(addr)
+  } catch {
+    return false
+  }
+  if (target.kind !== 'tcp') return false
+  const { host, port } = target
+  return await new Promise<boolean>((resolve) => {
+    const sock = connect({ host, port, timeout: 2000 })
+    const done = (ok: boolean): void => {
+      sock.destroy()
+      resolve(ok)
+    }
+    sock.once('connect', () => { done(true) })
+    sock.once('timeout', () => { done(false) })
+    sock.once('error', () => { done(false) })
+  })
 }
 
 /** Turns libp2p dial failures into advice an operator can act on. */
