@@ -33,6 +33,8 @@ const MAX_BACKOFF = 15_000
 const EXCHANGE_TIMEOUT = 5000
 /** Connected peers asked for addresses per watch round. */
 const EXCHANGE_FANOUT = 3
+/** Least time between two address lookups for the same missing peers. */
+const EXCHANGE_INTERVAL = 5000
 
 export interface PeerManagerComponents {
   host: ClusterHost
@@ -72,6 +74,7 @@ export class PeerManager implements Startable {
   private lastPeerset = new Set<string>()
   private readonly backoff = new Map<string, Backoff>()
   private readonly dialing = new Set<string>()
+  private lastExchange = { at: 0, wanted: '' }
   private task?: RepeatingTask
   private readonly controller = new AbortController()
 
@@ -173,7 +176,10 @@ export class PeerManager implements Startable {
     for (const p of missing) {
       if ((await host.storedAddresses(p)).length === 0) unknownAddrs.push(p)
     }
-    if (unknownAddrs.length > 0 && connected.size > 0) {
+    const wanted = unknownAddrs.sort().join()
+    if (unknownAddrs.length > 0 && connected.size > 0 &&
+        (wanted !== this.lastExchange.wanted || Date.now() - this.lastExchange.at >= EXCHANGE_INTERVAL)) {
+      this.lastExchange = { at: Date.now(), wanted }
       await this.exchangeAddresses(unknownAddrs, [...connected].filter((p) => this.known.has(p)), signal)
     }
     const dialable: string[] = []

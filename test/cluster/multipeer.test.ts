@@ -181,6 +181,15 @@ describe('a cluster of three peers', () => {
     const peersRes = await rest(a.restURL, 'GET', '/peers')
     const failed = peersRes.items.find((i) => i.id === c.peer.peerId)
     assert.ok(failed != null && failed.error !== '', 'the stopped peer is listed with an error')
+    assert.equal(peersRes.items.filter((i) => i.error === '').length, 2)
+    const gc = (await rest(a.restURL, 'POST', '/ipfs/gc')).body
+    assert.equal(gc.peer_map[c.peer.peerId].peername, 'charlie')
+    assert.deepEqual(gc.peer_map[c.peer.peerId].keys, [])
+    assert.match(gc.peer_map[c.peer.peerId].error, /./)
+    assert.ok(gc.peer_map[b.peer.peerId].error == null || gc.peer_map[b.peer.peerId].error === '')
+    const graph = (await rest(a.restURL, 'GET', '/health/graph')).body
+    assert.deepEqual(graph.cluster_links[c.peer.peerId], [])
+    assert.deepEqual(graph.cluster_links[b.peer.peerId], [a.peer.peerId])
     // its ping expires: the peerset shrinks and an alert is raised
     await waitFor(async () => (await peerIds(a)).length === 2 && (await rest(a.restURL, 'GET', '/peers')).items.length === 2, { message: 'peerset without charlie' })
     await waitFor(async () => {

@@ -120,7 +120,7 @@ describe('streaming status merge', () => {
   })
 
   it('holds one item per peer, not the pinset', async () => {
-    const n = 20_000
+    const n = 5000
     const produced = [0, 0, 0]
     const streams: PeerStatusStream[] = P.map((peer, i) => ({
       peer,
