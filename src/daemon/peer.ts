@@ -326,6 +326,10 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
     if (id.error === '') ipfsIdCache = id
   }
   void cluster.ready().then(refreshIpfsId).catch(() => {})
+  // peers that connected or entered the peerset before we were ready
+  void cluster.ready().then(async () => {
+    for (const p of new Set([...await consensus.peers(), ...host.connectedPeers()])) connectIPFSTo(p)
+  }).catch(() => {})
 
   let stopped = false
   return {

@@ -41,6 +41,7 @@ describe('allocation and re-allocation', () => {
         configure: (cfg) => {
           cfg.cluster.disableRepinning = false
           cfg.cluster.monitorPingInterval = 300
+          cfg.ipfsConnector.embedded!.pinTimeout = 1000
         },
         levels: parseLogLevels(process.env.TEST_PEER_LEVELS ?? 'info')
       }))
@@ -115,6 +116,38 @@ describe('allocation and re-allocation', () => {
     assert.equal(res4.body.allocations.length, 3)
   })
 
+  it('filters global status per peer and recovers on every peer', async () => {
+    // content nobody has: the pin fails (pin_timeout 1 s) on its two allocations
+    const missing = cidToString(testCid('content that nobody has'))
+    const res = await rest(peers[0].restURL, 'POST', `/pins/${missing}?replication-min=2&replication-max=2`)
+    const allocs: string[] = [...res.body.allocations].sort()
+    const failed = await waitFor(async () => {
+      const r = await rest(peers[1].restURL, 'GET', '/pins?filter=pin_error')
+      const g = r.items.find((i) => i.cid === missing)
+      return g != null && Object.keys(g.peer_map).length === 2 ? r.items : undefined
+    }, { message: 'pin_error on both allocations' })
+    // only the pin in error, and only the peers whose status matches
+    assert.deepEqual(failed.map((g) => g.cid), [missing])
+    assert.deepEqual(Object.keys(failed[0].peer_map).sort(), allocs)
+    for (const e of Object.values(failed[0].peer_map) as any[]) {
+      assert.equal(e.status, 'pin_error')
+      assert.match(e.error, /./)
+    }
+    const remote = await rest(peers[1].restURL, 'GET', '/pins?filter=remote')
+    const other = peers.map((p) => p.peer.peerId).find((id) => !allocs.includes(id)) as string
+    assert.deepEqual(Object.keys(remote.items.find((g) => g.cid === missing).peer_map), [other])
+
+    const recovered = await rest(peers[2].restURL, 'POST', '/pins/recover')
+    assert.equal(recovered.status, 200)
+    assert.deepEqual(recovered.items.map((g) => g.cid), [missing])
+    assert.deepEqual(Object.keys(recovered.items[0].peer_map).sort(), allocs)
+    for (const e of Object.values(recovered.items[0].peer_map) as any[]) {
+      assert.ok(['pin_queued', 'pinning', 'pin_error'].includes(e.status), e.status)
+    }
+    assert.equal((await rest(peers[0].restURL, 'DELETE', `/pins/${missing}`)).status, 200)
+    await waitFor(async () => (await rest(peers[1].restURL, 'GET', '/pins?filter=error')).status === 204, { message: 'no error left' })
+  })
+
   it('raises an alert when a peer disappears and re-allocates its pins', async () => {
     const cid = await addBlock(peers, 'repinned')
     const res = await rest(peers[0].restURL, 'POST', `/pins/${cid}?replication-min=2&replication-max=2`)
@@ -145,6 +178,7 @@ describe('allocation and re-allocation', () => {
   it('logs no ERROR line (but those of the refused pin)', () => {
     // the reference logs the refused allocation at error level, with the candidates
     // (and the 404s of polling /allocations/<cid> before a pin arrives)
-    assert.deepEqual(errorLines(all, [/sending error response: 500: not enough peers/, /\tERROR\tallocator\t/, /sending error response: 404: pin is not part of the pinset/]), [])
+    // (and the failed pins of the recover test)
+    assert.deepEqual(errorLines(all, [/sending error response: 500: not enough peers/, /\tERROR\tallocator\t/, /sending error response: 404: pin is not part of the pinset/, /\tERROR\tpintracker\tpin of \w+ failed: /]), [])
   })
 })
