@@ -14,6 +14,9 @@ import type { ComponentLogger as AppComponentLogger, Logger, PubSub, Startable }
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 
+/** Largest yamux stream window (bytes). */
+const MAX_STREAM_WINDOW = 2 * 1024 * 1024
+
 /** mDNS service tag of the reference. */
 export const MDNS_SERVICE_TAG = '_ipfs-cluster-discovery._udp'
 
@@ -120,7 +123,9 @@ class ClusterHostImpl implements ClusterHost {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       logger: libp2pLogger({ log: this.log, privateNetwork: psk != null }),
-      streamMuxers: [yamux()],
+      // a stream window below the muxer's 4 MiB read buffer limit: a paused
+      // reader (see the RPC transport) never overflows
+      streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW } })],
       ...(psk != null ? { connectionProtector: preSharedKey({ psk }) } : {}),
       connectionManager: {
         maxConnections: Math.max(init.connectionManager.highWater, 10),
