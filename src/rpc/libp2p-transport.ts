@@ -35,6 +35,8 @@ const MAX_FRAME = 8 * 1024 * 1024
 export const HIGH_WATER = 1024 * 1024
 /** Queued bytes above which a writer waits. */
 const WRITE_LIMIT = 256 * 1024
+/** Size of the chunks a stream response is sent in. */
+const COALESCE_BYTES = 32 * 1024
 
 interface Frame {
   m?: string
@@ -165,6 +167,54 @@ class FrameReader {
 async function writeFrame (stream: Stream, f: Frame, options?: AbortOptions): Promise<void> {
   const body = encodeFrame(f)
   stream.send(new Uint8ArrayList(varint(body.byteLength), body))
+  await waitForQueue(stream, options)
+}
+
+/**
+ * Coalesces the frames of a stream response: frames are sent in chunks of
+ * about {@link COALESCE_BYTES} (one muxer frame, one encryption, one socket
+ * write per chunk instead of per item), and at the latest on the next turn
+ * of the event loop, so a slow producer's items are not held back.
+ */
+class FrameWriter {
+  private pending = new Uint8ArrayList()
+  private scheduled?: ReturnType<typeof setImmediate>
+
+  constructor (private readonly stream: Stream) {}
+
+  async write (f: Frame, options?: AbortOptions): Promise<void> {
+    const body = encodeFrame(f)
+    this.pending.append(varint(body.byteLength), body)
+    if (this.pending.byteLength >= COALESCE_BYTES) {
+      await this.flush(options)
+    } else if (this.scheduled == null) {
+      this.scheduled = setImmediate(() => {
+        this.scheduled = undefined
+        this.sendPending()
+      })
+    }
+  }
+
+  private sendPending (): void {
+    if (this.pending.byteLength === 0 || this.stream.status !== 'open') return
+    const chunk = this.pending
+    this.pending = new Uint8ArrayList()
+    this.stream.send(chunk)
+  }
+
+  /** Sends what is pending and waits while the stream's queue is full. */
+  async flush (options?: AbortOptions): Promise<void> {
+    if (this.scheduled != null) {
+      clearImmediate(this.scheduled)
+      this.scheduled = undefined
+    }
+    this.sendPending()
+    await waitForQueue(this.stream, options)
+  }
+}
+
+/** Waits while more than {@link WRITE_LIMIT} bytes are queued on the stream. */
+async function waitForQueue (stream: Stream, options?: AbortOptions): Promise<void> {
   while (stream.writeBufferLength > WRITE_LIMIT && stream.status === 'open') {
     options?.signal?.throwIfAborted()
     if (stream.writableNeedsDrain) {
@@ -224,6 +274,7 @@ export class Libp2pRPCTransport implements RPCTransport {
 
   private async serve (stream: Stream, from: string): Promise<void> {
     const reader = new FrameReader(stream)
+    const out = new FrameWriter(stream)
     const controller = new AbortController()
     stream.addEventListener('close', () => { controller.abort() }, { once: true })
     const signal = controller.signal
@@ -240,9 +291,10 @@ export class Libp2pRPCTransport implements RPCTransport {
         }
         case 'stream': {
           for await (const r of this.dispatcher.stream(from, method, req.a ?? null, { signal })) {
-            await writeFrame(stream, { r }, { signal })
+            await out.write({ r }, { signal })
           }
-          await writeFrame(stream, { end: true }, { signal })
+          await out.write({ end: true }, { signal })
+          await out.flush({ signal })
           break
         }
         case 'sink': {
@@ -263,7 +315,9 @@ export class Libp2pRPCTransport implements RPCTransport {
       }
     } catch (err) {
       try {
-        await writeFrame(stream, { e: errorToWire(err) }, { signal: AbortSignal.timeout(5000) })
+        // after any item still pending
+        await out.write({ e: errorToWire(err) })
+        await out.flush({ signal: AbortSignal.timeout(5000) })
       } catch {}
     } finally {
       await stream.close().catch(() => { stream.abort(new Error('close failed')) })
