@@ -42,8 +42,9 @@ async function initPeer (host: TestHost, secret: string, extraEnv: NodeJS.Proces
     CLUSTER_SECRET: secret,
     CLUSTER_PEERNAME: host.name,
     CLUSTER_LISTENMULTIADDRESS: `/ip4/${host.address}/tcp/9096`,
-    CLUSTER_MONITORPINGINTERVAL: '2s',
-    CLUSTER_CRDT_REBROADCASTINTERVAL: '5s',
+    // shorter than the defaults (15 s, 1 min) so that a partition shows
+    // quickly; TEST_NETNS_DEFAULTS=1 keeps the defaults
+    ...(process.env.TEST_NETNS_DEFAULTS === '1' ? {} : { CLUSTER_MONITORPINGINTERVAL: '2s', CLUSTER_CRDT_REBROADCASTINTERVAL: '5s' }),
     ...extraEnv
   }
   const res = await host.run(process.execPath, [join(REPO_ROOT, 'bin', 'ipfs-cluster-service'), '--config', folder, 'init', '--ipfs-connector', 'embedded'], { env })
@@ -187,8 +188,8 @@ describe('a cluster across hosts (network namespaces)', { skip: netnsSkipReason(
   it('cutting a link partitions the cluster; pins made on both sides converge after heal', async () => {
     await net.cut(2)
     // the sides lose each other (pings expire): a real partition
-    await waitFor(async () => (await peerIds(a)).join() === [a.id, b.id].sort().join(), { timeout: 30_000, interval: 500, message: 'host0 loses host2' })
-    await waitFor(async () => (await peerIds(c)).join() === c.id, { timeout: 30_000, interval: 500, message: 'host2 loses the others' })
+    await waitFor(async () => (await peerIds(a)).join() === [a.id, b.id].sort().join(), { timeout: 60_000, interval: 500, message: 'host0 loses host2' })
+    await waitFor(async () => (await peerIds(c)).join() === c.id, { timeout: 60_000, interval: 500, message: 'host2 loses the others' })
     const [onA] = await putBlocks(a, secret, ['pinned on host0 during the partition'])
     const [onC] = await putBlocks(c, secret, ['pinned on host2 during the partition'])
     await ctlJSON(a, ['pin', 'add', '--no-status', onA])
