@@ -64,6 +64,8 @@ export const RPCAuthorizationError = defineError('RPCAuthorizationError', 'unaut
 export const RPCError = defineError('RPCError', 'rpc error')
 /** The datastore is corrupt, in an unknown format, or cannot be opened. */
 export const DatastoreError = defineError('DatastoreError', 'datastore error')
+/** Adding content: no destination accepted the blocks (reference `ErrBlockAdder`). */
+export const BlockPutError = defineError('BlockPutError', 'failed to put block on all destinations')
 /** A component was used before it was started or after it was stopped. */
 export const NotStartedError = defineError('NotStartedError', 'component not started')
 

@@ -5,7 +5,7 @@
  */
 import '../polyfill.js'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { access } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -15,7 +15,6 @@ import { ExitError, runApp } from '../cli/index.js'
 import { initPeerFolder, loadConfig, parseMultiaddr } from '../config/index.js'
 import { acquireLock } from '../daemon/lock.js'
 import type { OfflineState } from '../daemon/offline.js'
-import { peerIdOfMultiaddr, normalizePeerAddr } from '../host/index.js'
 import { CLUSTER_FACILITIES, createLogger, LogLevelFormatError, parseLogLevels } from '../logging/index.js'
 import { multiaddrToSocket } from '../utils/multiaddr.js'
 import type { App, Context, Writer } from '../cli/index.js'
@@ -48,10 +47,10 @@ $HOME/.ipfs-cluster, or $IPFS_CLUSTER_PATH, or --config):
   $ ${PROGRAM_NAME} init
 
 This writes service.json (the configuration), identity.json (the peer's
-key) and an empty peerstore. The peer uses the Kubo RPC API at
-${DEFAULT_KUBO_API} when one answers there (or the address given with
---ipfs-api, CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API), and otherwise
-an IPFS node embedded in the peer.
+key) and an empty peerstore. The peer uses the Kubo RPC API given with
+--ipfs-api, CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API, else a local
+Kubo daemon's API when one answers (at the address in $IPFS_PATH/api, or
+${DEFAULT_KUBO_API}), and otherwise an IPFS node embedded in the peer.
 
 Then run the peer:
 
@@ -154,6 +153,31 @@ async function kuboAnswers (addr: string): Promise<boolean> {
   })
 }
 
+/**
+ * Where a local Kubo daemon's RPC API may be: the address in
+ * `$IPFS_PATH/api` (default `~/.ipfs/api`, written by a running Kubo
+ * daemon, as Kubo's own CLI finds it) when that file holds one, then the
+ * default address.
+ */
+async function kuboCandidates (env: Record<string, string | undefined>): Promise<string[]> {
+  const repo = (env.IPFS_PATH ?? '') !== '' ? env.IPFS_PATH as string : join(env.HOME ?? homedir(), '.ipfs')
+  const out: string[] = []
+  try {
+    const addr = (await readFile(join(repo, 'api'), 'utf8')).trim()
+    parseMultiaddr(addr)
+    out.push(addr)
+  } catch {}
+  if (!out.includes(DEFAULT_KUBO_API)) out.push(DEFAULT_KUBO_API)
+  return out
+}
+
+async function firstAnswering (addrs: string[]): Promise<string | undefined> {
+  for (const a of addrs) {
+    if (await kuboAnswers(a)) return a
+  }
+  return undefined
+}
+
 function fatal (doing: string, err: unknown): ExitError {
   const msg = err instanceof Error ? err.message : String(err)
   return new ExitError(`error ${doing}: ${msg}`, 1)
@@ -250,8 +274,10 @@ configuration is then fetched from it on every start.
 
 The IPFS connector is chosen automatically: "ipfshttp" when a Kubo RPC API
 address is given (--ipfs-api, CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API)
-or when a Kubo RPC API answers at ${DEFAULT_KUBO_API}; otherwise "embedded"
-(an IPFS node inside the peer). --ipfs-connector forces either.`,
+or when a Kubo RPC API answers at the address of $IPFS_PATH/api (default
+~/.ipfs/api, written by a running Kubo daemon) or at ${DEFAULT_KUBO_API};
+otherwise "embedded" (an IPFS node inside the peer). --ipfs-connector
+forces either.`,
         flags: [
           { type: 'string', name: 'consensus', value: 'crdt', usage: 'select consensus component: \'crdt\' or \'raft\'' },
           { type: 'string', name: 'datastore', value: 'pebble', usage: 'select datastore: \'leveldb\', \'badger\', \'badger3\' or \'pebble\'' },
@@ -508,14 +534,19 @@ async function initCommand (ctx: Context, io: ServiceIO, state: ServiceState, en
       throw new ExitError(`error choosing IPFS connector: flag value must be set to 'ipfshttp' or 'embedded' (got ${JSON.stringify(connector)})`, 1)
     }
     let reason: string
+    let found: string | undefined
     if (connector !== '') {
       reason = 'chosen with --ipfs-connector'
     } else if (explicitApi) {
       connector = 'ipfshttp'
       reason = `Kubo RPC API address given: ${apiFlag !== '' ? apiFlag : (env.CLUSTER_IPFSHTTP_NODEMULTIADDRESS ?? env.IPFS_API ?? '')}`
-    } else if (await kuboAnswers(DEFAULT_KUBO_API)) {
+    } else if ((found = await firstAnswering(await kuboCandidates(env))) != null) {
       connector = 'ipfshttp'
-      reason = `a Kubo RPC API answers at ${DEFAULT_KUBO_API}`
+      reason = `a Kubo RPC API answers at ${found}`
+      if (found !== DEFAULT_KUBO_API) {
+        initEnv.CLUSTER_IPFSHTTP_NODEMULTIADDRESS = found
+        if (initEnv.CLUSTER_IPFSPROXY_NODEMULTIADDRESS == null) initEnv.CLUSTER_IPFSPROXY_NODEMULTIADDRESS = found
+      }
     } else {
       connector = 'embedded'
       reason = `no Kubo RPC API answered at ${DEFAULT_KUBO_API}; use --ipfs-api or CLUSTER_IPFSHTTP_NODEMULTIADDRESS to use one`
@@ -564,6 +595,8 @@ async function daemonCommand (
 ): Promise<void> {
   const clusterLog = state.logger.forComponent('cluster')
   clusterLog.info('Initializing. For verbose output run with "-l debug". Please wait...')
+  // loaded here: libp2p is heavy, and the other commands do not need it
+  const { peerIdOfMultiaddr, normalizePeerAddr } = await import('../host/index.js')
   const bootstrap: string[] = []
   for (const raw of ctx.string('bootstrap').split(',')) {
     const addr = raw.trim()

@@ -111,7 +111,10 @@ export function applyEnvToState (state: SectionState, env: Env, ctx: { baseDir: 
   if (used.size === 0) return
   let values: Values
   try {
-    values = applyFields(def.fields, state.values, j, applyContext(def, ctx))
+    // a bad duration in the environment is an error even where the
+    // reference silently keeps the default for a bad one in the file: the
+    // variable was set on purpose (only env-set values can be invalid here)
+    values = applyFields(def.fields, state.values, j, { ...applyContext(def, ctx), strictDurations: true })
   } catch (err) {
     if (err instanceof FieldError) throw configError(describeFieldError(err, sectionKey(def), used))
     throw err

@@ -50,6 +50,8 @@ export interface FieldContext {
   /** Config folder, for fields that read files. */
   baseDir: string
   warn: (msg: string) => void
+  /** Every invalid duration is an error, whatever the field's `durationError` (values from the environment). */
+  strictDurations?: boolean
 }
 
 export interface FieldDef {
@@ -411,6 +413,8 @@ export interface ApplyContext {
   section: SectionDef
   baseDir: string
   warn: (msg: string) => void
+  /** See {@link FieldContext.strictDurations}. */
+  strictDurations?: boolean
 }
 
 function applyDuration (f: FieldDef, j: unknown, prev: unknown, ctx: FieldContext): bigint {
@@ -424,7 +428,8 @@ function applyDuration (f: FieldDef, j: unknown, prev: unknown, ctx: FieldContex
   try {
     d = parseDurationNs(text)
   } catch (err) {
-    switch (mode) {
+    // strict (from the environment): a text that is no duration at all is an error
+    switch (ctx.strictDurations === true ? 'throw' : mode) {
       case 'throw':
         throw new FieldError(`error parsing ${ctx.section.name}.${ctx.path}: ${(err as Error).message}`, ctx.path, text)
       case 'keep':
@@ -447,7 +452,7 @@ export function applyFields (fields: FieldDef[], prev: Values, j: JValues, ctx: 
   const out: Values = { ...prev }
   for (const f of fields) {
     const path = prefix === '' ? f.key : `${prefix}.${f.key}`
-    const fctx: FieldContext = { section: ctx.section, path, baseDir: ctx.baseDir, warn: ctx.warn }
+    const fctx: FieldContext = { section: ctx.section, path, baseDir: ctx.baseDir, warn: ctx.warn, strictDurations: ctx.strictDurations }
     const jv = j[f.key]
     const pv = prev[f.key]
     if (f.fromJSON != null) {

@@ -18,6 +18,10 @@ export interface ConsensusSettings {
 }
 
 export function crdtSettings (config: PeerConfig): ConsensusSettings {
+  // exactly one consensus section, as the reference (both is as bad as none)
+  if (config.consensus.crdt != null && config.consensus.raft != null) {
+    throw Object.assign(new Error('could not determine the consensus component'), { doing: 'creating state manager' })
+  }
   if (config.consensus.crdt != null) {
     if (config.datastore == null) {
       throw Object.assign(new Error('unknown datastore'), { doing: 'creating datastore' })

@@ -12,6 +12,7 @@ import { createKVStore } from '../datastore/index.js'
 import { exportState, importState, IMPORT_VALIDATE_PROGRESS } from '../state/index.js'
 import { silentLogger } from '../logging/index.js'
 import { crdtSettings } from './consensus-config.js'
+import type { Pin } from '../api/index.js'
 import type { PeerConfig } from '../config/types.js'
 import type { ComponentLogger } from '../interfaces.js'
 
@@ -33,6 +34,8 @@ export interface OfflineState {
   /** Validates the whole input first; the state is replaced only if it is valid. */
   importFrom(input: NodeJS.ReadableStream, opts: ImportOptions): Promise<number>
   cleanup(): Promise<void>
+  /** Streams the pinset. */
+  list(): AsyncGenerator<Pin>
   close(): Promise<void>
 }
 
@@ -88,6 +91,9 @@ export async function offlineState (config: PeerConfig, logger: ComponentLogger 
     },
     async cleanup () {
       await consensus.clean()
+    },
+    list () {
+      return consensus.state().list()
     },
     async close () {
       await consensus.stop()

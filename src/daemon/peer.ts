@@ -7,6 +7,7 @@
 import '../polyfill.js'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { VERSION } from '../api/index.js'
+import { createAdder } from '../adder/index.js'
 import { allocate, closestPeer, createBalancedAllocator, gatherMetrics } from '../allocator/index.js'
 import { createCluster } from '../cluster/index.js'
 import { PeerManager } from '../cluster/peer-manager.js'
@@ -19,6 +20,7 @@ import { createDiskInformer, createPinQueueInformer, createTagsInformer } from '
 import { createEmbeddedIPFS } from '../ipfsconn/embedded/index.js'
 import { createIPFSHTTPConnector } from '../ipfsconn/ipfshttp/index.js'
 import { createMetricsPusher, createPubsubMonitor, METRICS_TOPIC, newPingMetric } from '../monitor/index.js'
+import { createIPFSProxy } from '../ipfsproxy/index.js'
 import { createPinningServiceAPI } from '../pinsvcapi/index.js'
 import { createStatelessPinTracker } from '../pintracker/index.js'
 import { createRESTAPI } from '../restapi/index.js'
@@ -217,6 +219,13 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
       logger: logger.forComponent('allocator')
     }, options),
     closestPeer,
+    adder: createAdder({
+      peerId,
+      logger,
+      allocate: async (pin, o) => await cluster.blockAllocate(pin, o),
+      pin: async (pin, o) => await cluster.pinObject(pin, o),
+      putBlocks: async (peer, blocks, o) => { await rpc.sink(peer, 'IPFSConnector.BlockStream', blocks, o) }
+    }),
     pushMetrics: async () => { await pusher.pushNow() }
   }, config.cluster)
 
@@ -227,6 +236,9 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   }
   if (present.has('api.pinsvcapi') && config.api.pinsvcapi != null) {
     apis.pinsvcapi = createPinningServiceAPI({ cluster, logger }, config.api.pinsvcapi)
+  }
+  if (present.has('api.ipfsproxy') && config.api.ipfsproxy != null) {
+    apis.ipfsproxy = createIPFSProxy({ cluster, logger }, config.api.ipfsproxy)
   }
   for (const api of Object.values(apis)) {
     await api.start()

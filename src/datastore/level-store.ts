@@ -18,10 +18,12 @@ const EMPTY = new Uint8Array(0)
 export interface LevelKVStoreInit {
   /** Folder of the LevelDB database (created, mode 0700, when missing). */
   path: string
-  /** LevelDB block cache in bytes (default 8 MiB, the LevelDB default). */
+  /** LevelDB block cache in bytes (default 16 MiB). */
   cacheSize?: number
-  /** LevelDB write buffer (memtable) size in bytes (default 4 MiB). */
+  /** LevelDB write buffer (memtable) size in bytes (default 32 MiB: fewer level-0 compactions under bulk writes). */
   writeBufferSize?: number
+  /** Target size of LevelDB table files in bytes (default 16 MiB: fewer files to compact for large pinsets). */
+  maxFileSize?: number
 }
 
 type DB = ClassicLevel<string, Uint8Array>
@@ -118,8 +120,9 @@ export class LevelKVStore implements KVStore {
         keyEncoding: 'utf8',
         valueEncoding: 'view',
         createIfMissing: true,
-        cacheSize: this.init.cacheSize,
-        writeBufferSize: this.init.writeBufferSize
+        cacheSize: this.init.cacheSize ?? 16 * 1024 * 1024,
+        writeBufferSize: this.init.writeBufferSize ?? 32 * 1024 * 1024,
+        maxFileSize: this.init.maxFileSize ?? 16 * 1024 * 1024
       })
       try {
         await db.open()

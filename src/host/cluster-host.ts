@@ -136,6 +136,8 @@ class ClusterHostImpl implements ClusterHost {
         identify: identify(),
         pubsub: gossipsub({
           allowPublishToZeroTopicPeers: true,
+          // CRDT broadcasts may carry a delta block (up to ~2 MiB) inline
+          maxInboundDataLength: 8 * 1024 * 1024,
           emitSelf: false,
           floodPublish: init.pubsub.floodPublish,
           heartbeatInterval: heartbeat,

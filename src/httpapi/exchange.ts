@@ -140,7 +140,13 @@ export class Exchange {
   sendError (err: unknown, status?: number): void {
     const code = status != null && status >= 400 ? status : httpStatusForError(err)
     const message = errorMessage(err)
-    this.init.logger.error('sending error response: %d: %s', code, message)
+    // the client is told; a request that fails is not a fault of this peer,
+    // so it is not logged at ERROR level (the access log has the status)
+    if (code >= 500) {
+      this.init.logger.warn('sending error response: %d: %s', code, message)
+    } else {
+      this.init.logger.debug('sending error response: %d: %s', code, message)
+    }
     this.sendJSON(this.init.errorBody(message, code), code)
   }
 

@@ -20,15 +20,18 @@
  * server.addresses() // ['/ip4/127.0.0.1/tcp/9094']
  * ```
  */
-export { HTTPAPIServer, parseListenAddress, decodePath, encodePath } from './server.js'
-export type { HTTPAPIServerInit, Route, RouteHandler } from './server.js'
+export { HTTPAPIServer, parseListenAddress, decodePath, encodePath, listenServer, httpServerOptions } from './server.js'
+export type { HTTPAPIServerInit, Route, RouteHandler, ServerLimits } from './server.js'
+export { serveAdd, withProgress } from './add.js'
+export type { ServeAddOptions } from './add.js'
 export { Exchange, appendHeader, errorMessage, trailerValue } from './exchange.js'
 export type { ErrorBodyFn, StreamOptions } from './exchange.js'
 export { authenticate, signToken, verifyToken, parseBasicAuth, parseBearer, AUTH_REALM } from './auth.js'
 export { CORS, canonicalHeaderKey } from './cors.js'
 export type { CORSOptions } from './cors.js'
 export { Router, compilePattern, cleanPath, posixClean } from './router.js'
-export { commonLogLine, formatLogTime } from './access-log.js'
+export { AccessLog, commonLogLine, formatLogTime } from './access-log.js'
+export type { AccessLogEntry } from './access-log.js'
 export { parseGoDuration } from './duration.js'
 export { parsePinOptionsQuery, parseAddParams, defaultAddParams, parseGoBool, parseUint, queryGet, DEFAULT_SHARD_SIZE } from './params.js'
 export { MultipartReader, multipartEntries, multipartBoundary, parseMediaType, queryUnescape, cleanEntryPath, parseFormNameAttrs, ERR_NOT_MULTIPART, ERR_MISSING_BOUNDARY } from './multipart.js'

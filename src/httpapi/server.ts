@@ -109,6 +109,56 @@ async function removeStaleSocket (path: string): Promise<void> {
   }
 }
 
+/**
+ * Binds `server` to a TCP or unix socket address (a stale unix socket file
+ * is removed first; DNS names are resolved) and returns the bound address
+ * as a multiaddr (port 0 resolved).
+ */
+export async function listenServer (server: Server, sock: SocketAddress): Promise<string> {
+  if (sock.kind === 'unix') {
+    await removeStaleSocket(sock.path)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(sock.path, () => { server.off('error', reject); resolve() })
+    })
+    return `/unix${sock.path}`
+  }
+  let host = sock.host
+  if (sock.dns) {
+    host = (await lookup(sock.host, { family: sock.family })).address
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ port: sock.port, host, ipv6Only: sock.family === 6 }, () => { server.off('error', reject); resolve() })
+  })
+  const a = server.address() as AddressInfo
+  return `/${a.family === 'IPv6' ? 'ip6' : 'ip4'}/${a.address}/tcp/${a.port}`
+}
+
+/** Limits and timeouts of a Go `http.Server`, as node:http server options. */
+export interface ServerLimits {
+  readTimeout: number
+  readHeaderTimeout: number
+  idleTimeout: number
+  maxHeaderBytes: number
+}
+
+/** node:http server options for the Go server settings (HTTP spec §3.1). */
+export function httpServerOptions (cfg: ServerLimits): { maxHeaderSize: number, keepAlive: boolean, requestTimeout: number, headersTimeout: number, keepAliveTimeout: number, connectionsCheckingInterval: number } {
+  const opts = {
+    maxHeaderSize: Math.max(cfg.maxHeaderBytes, 4096) + HEADER_SLACK,
+    keepAlive: true,
+    requestTimeout: cfg.readTimeout,
+    headersTimeout: cfg.readHeaderTimeout > 0 ? cfg.readHeaderTimeout : cfg.readTimeout,
+    keepAliveTimeout: cfg.idleTimeout > 0 ? cfg.idleTimeout : cfg.readTimeout,
+    connectionsCheckingInterval: 1000
+  }
+  if (opts.requestTimeout > 0 && (opts.headersTimeout === 0 || opts.headersTimeout > opts.requestTimeout)) {
+    opts.headersTimeout = opts.requestTimeout
+  }
+  return opts
+}
+
 export class HTTPAPIServer implements Startable {
   private readonly name: string
   private readonly config: HTTPAPIConfig
@@ -171,7 +221,7 @@ export class HTTPAPIServer implements Startable {
         }
         const server = this.createServer(tls)
         this.servers.push(server)
-        this.bound.push(await this.listen(server, sock))
+        this.bound.push(await listenServer(server, sock))
       }
     } catch (err) {
       await this.closeServers()
@@ -205,18 +255,7 @@ export class HTTPAPIServer implements Startable {
   }
 
   private createServer (tls?: { cert: Buffer, key: Buffer }): Server {
-    const cfg = this.config
-    const opts = {
-      maxHeaderSize: Math.max(cfg.maxHeaderBytes, 4096) + HEADER_SLACK,
-      keepAlive: true,
-      requestTimeout: cfg.readTimeout,
-      headersTimeout: cfg.readHeaderTimeout > 0 ? cfg.readHeaderTimeout : cfg.readTimeout,
-      keepAliveTimeout: cfg.idleTimeout > 0 ? cfg.idleTimeout : cfg.readTimeout,
-      connectionsCheckingInterval: 1000
-    }
-    if (opts.requestTimeout > 0 && (opts.headersTimeout === 0 || opts.headersTimeout > opts.requestTimeout)) {
-      opts.headersTimeout = opts.requestTimeout
-    }
+    const opts = httpServerOptions(this.config)
     const handler = (req: IncomingMessage, res: ServerResponse): void => { this.handle(req, res) }
     if (tls != null) {
       return createHttpsServer({
@@ -230,27 +269,6 @@ export class HTTPAPIServer implements Startable {
       }, handler) as unknown as Server
     }
     return createHttpServer(opts, handler)
-  }
-
-  private async listen (server: Server, sock: SocketAddress): Promise<string> {
-    if (sock.kind === 'unix') {
-      await removeStaleSocket(sock.path)
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(sock.path, () => { server.off('error', reject); resolve() })
-      })
-      return `/unix${sock.path}`
-    }
-    let host = sock.host
-    if (sock.dns) {
-      host = (await lookup(sock.host, { family: sock.family })).address
-    }
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen({ port: sock.port, host, ipv6Only: sock.family === 6 }, () => { server.off('error', reject); resolve() })
-    })
-    const a = server.address() as AddressInfo
-    return `/${a.family === 'IPv6' ? 'ip6' : 'ip4'}/${a.address}/tcp/${a.port}`
   }
 
   private handle (req: IncomingMessage, res: ServerResponse): void {

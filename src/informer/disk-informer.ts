@@ -39,7 +39,10 @@ export class DiskInformer implements Informer {
     try {
       stat = await this.repoStat(options)
     } catch (err) {
-      this.log.error('%s', (err as Error).message)
+      // an unreachable daemon is already reported (a clear, repeated
+      // warning) by the IPFS connector: no ERROR line for each metric
+      if ((err as Error).name === 'IPFSUnreachableError') this.log.debug('%s', (err as Error).message)
+      else this.log.error('%s', (err as Error).message)
       return [newMetric({ name: this.name, valid: false, ttl: this.ttl })]
     }
     if (this.type === 'freespace') {

@@ -3,16 +3,17 @@
  */
 import { getCI, parseCid, parsePeerId } from '../api/encoding.js'
 import { parseTrackerStatusFilter, pinTypeFromString, PinType } from '../api/enums.js'
-import { toJSONText, addedOutputToJSON, alertToJSON, bandwidthToJSON, connectGraphToJSON, globalPinInfoToJSON, globalRepoGCToJSON, idToJSON, metricToJSON, pinInfoToGlobal, pinToJSON } from '../api/json.js'
-import { InvalidArgumentError, isAbortError } from '../errors.js'
-import { errorMessage, trailerValue, type Exchange } from '../httpapi/exchange.js'
-import { multipartBoundary, multipartEntries } from '../httpapi/multipart.js'
+import { addedOutputToJSON, alertToJSON, bandwidthToJSON, connectGraphToJSON, globalPinInfoToJSON, globalRepoGCToJSON, idToJSON, metricToJSON, pinInfoToGlobal, pinToJSON } from '../api/json.js'
+import { InvalidArgumentError } from '../errors.js'
+import { serveAdd } from '../httpapi/add.js'
+import { errorMessage, type Exchange } from '../httpapi/exchange.js'
+import { multipartBoundary } from '../httpapi/multipart.js'
 import { inCompletionOrder } from '../httpapi/parallel.js'
 import { parseAddParams, parsePinOptionsQuery } from '../httpapi/params.js'
 import { HTTPAPIServer, type Route } from '../httpapi/server.js'
-import type { AddedOutput, GlobalPinInfo, PinOptions } from '../api/types.js'
+import type { GlobalPinInfo, PinOptions } from '../api/types.js'
 import type { HTTPAPIConfig } from '../config/types.js'
-import type { AddParams, ClusterAPI, ProgressEvent, Startable } from '../interfaces.js'
+import type { AddParams, ClusterAPI, Startable } from '../interfaces.js'
 import type { RESTAPIComponents } from './index.js'
 import type { CID } from 'multiformats/cid'
 
@@ -65,49 +66,6 @@ export function ipfsPathParam (keyType: string, path: string): string {
     throw new InvalidArgumentError(`error parsing path: ${errorMessage(err)}`)
   }
   return p
-}
-
-/**
- * Interleaves progress events (`onProgress`) with the items of an add, in
- * the order they happen.
- */
-async function * withProgress (run: (onProgress: (evt: ProgressEvent<AddedOutput>) => void) => AsyncIterable<AddedOutput>, enabled: boolean): AsyncGenerator<AddedOutput> {
-  const queue: AddedOutput[] = []
-  let wake: (() => void) | undefined
-  const onProgress = (evt: ProgressEvent<AddedOutput>): void => {
-    if (!enabled || evt?.detail == null) return
-    queue.push(evt.detail)
-    wake?.()
-  }
-  const it = run(onProgress)[Symbol.asyncIterator]()
-  const WOKEN = Symbol('woken')
-  let pending: Promise<IteratorResult<AddedOutput>> | undefined
-  let finished = false
-  try {
-    while (true) {
-      while (queue.length > 0) yield queue.shift() as AddedOutput
-      if (pending == null) {
-        pending = it.next()
-        pending.catch(() => {})
-      }
-      const woken = new Promise<typeof WOKEN>((resolve) => { wake = () => { resolve(WOKEN) } })
-      const r = await Promise.race([pending, woken])
-      wake = undefined
-      if (r === WOKEN) continue
-      pending = undefined
-      if (r.done === true) {
-        finished = true
-        while (queue.length > 0) yield queue.shift() as AddedOutput
-        return
-      }
-      yield r.value
-    }
-  } finally {
-    // Stopped early by the consumer: stop the add too.
-    if (!finished && pending == null) {
-      try { await it.return?.(undefined) } catch {}
-    }
-  }
 }
 
 export class RESTAPIServer implements Startable {
@@ -336,91 +294,11 @@ export class RESTAPIServer implements Startable {
 
   /**
    * `POST /add` (HTTP spec §4.6). Content type and query are checked first
-   * (400). The response starts with the first output item, so a body that
-   * turns out broken (or a path escaping the upload root) before anything
-   * was produced is answered with a plain error (400); later failures end
-   * the stream with an `X-Stream-Error` trailer.
+   * (400); see {@link serveAdd} for the response.
    */
   private async add (ex: Exchange): Promise<void> {
-    const { req, res } = ex
-    const boundary = multipartBoundary(req.headers['content-type'])
+    const boundary = multipartBoundary(ex.req.headers['content-type'])
     const params: AddParams = parseAddParams(ex.query)
-    const signal = ex.signal
-    const source = req.iterator({ destroyOnReturn: false })
-    const entries = multipartEntries(source, { boundary })
-    const outputs = withProgress((onProgress) => this.cluster.add(entries, params, { signal, onProgress }), params.progress)
-
-    const releaseBody = (): void => {
-      // Stop reading the upload and discard whatever the client still sends
-      // (once the iterator has let go of the stream).
-      const discard = (): void => { if (!req.readableEnded && !req.destroyed) req.resume() }
-      const r = source.return?.()
-      if (r == null) discard()
-      else r.then(discard, discard)
-    }
-
-    const addHeaders = (streaming: boolean, close: boolean): void => {
-      ex.setHeaders()
-      res.setHeader('Cache-Control', 'no-cache')
-      if (close) res.setHeader('Connection', 'close')
-      if (streaming) {
-        res.setHeader('X-Chunked-Output', '1')
-        res.setHeader('Trailer', 'X-Stream-Error')
-      }
-    }
-
-    const fail = (err: unknown): void => {
-      releaseBody()
-      if (signal.aborted || res.destroyed) return
-      addHeaders(false, false)
-      ex.sendError(err)
-    }
-
-    if (!params.streamChannels) {
-      const all: unknown[] = []
-      try {
-        for await (const out of outputs) all.push(addedOutputToJSON(out))
-      } catch (err) {
-        fail(err)
-        return
-      }
-      releaseBody()
-      addHeaders(false, true)
-      ex.sendJSON(all.length > 0 ? all : null)
-      return
-    }
-
-    const it = outputs[Symbol.asyncIterator]()
-    let cur: IteratorResult<AddedOutput>
-    try {
-      cur = await it.next()
-    } catch (err) {
-      fail(err)
-      return
-    }
-    addHeaders(true, true)
-    res.writeHead(200)
-    let failure: unknown
-    let failed = false
-    try {
-      while (cur.done !== true) {
-        if (!ex.write(toJSONText(addedOutputToJSON(cur.value)) + '\n')) await ex.drain()
-        if (signal.aborted) break
-        cur = await it.next()
-      }
-    } catch (err) {
-      failed = true
-      failure = err
-    }
-    releaseBody()
-    if (signal.aborted || res.destroyed) {
-      try { await it.return?.(undefined) } catch {}
-      return
-    }
-    if (failed) {
-      if (!isAbortError(failure)) ex.logger.error('add failed: %s', errorMessage(failure))
-      res.addTrailers([['X-Stream-Error', trailerValue(errorMessage(failure))]])
-    }
-    ex.end()
+    await serveAdd(ex, this.cluster, params, { boundary, encode: addedOutputToJSON })
   }
 }

@@ -1,6 +1,6 @@
-import { cidFromDsKey, cidToDsKey } from '../api/encoding.js'
+import { cidToDsKey } from '../api/encoding.js'
 import { PinNotFoundError } from '../errors.js'
-import { pinFromProto, pinToProto } from './pin-codec.js'
+import { dsKeyToCid, pinFromProto, pinToProto } from './pin-codec.js'
 import type { Pin } from '../api/types.js'
 import type { AbortOptions, BatchingState, KVStore, Logger, State } from '../interfaces.js'
 import type { CID } from 'multiformats/cid'
@@ -33,7 +33,7 @@ export async function * decodePinEntries (entries: AsyncIterable<{ key: string, 
     if (pinKey === undefined) continue
     let cid: CID
     try {
-      cid = cidFromDsKey(pinKey)
+      cid = dsKeyToCid(pinKey)
     } catch (err) {
       logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
       continue
@@ -67,6 +67,7 @@ export class DatastoreState implements BatchingState {
   private readonly batching: boolean
   private readonly maxBatchOps: number
   private pending = new Map<string, Uint8Array | undefined>()
+  private pendingOps = 0
 
   constructor (init: DatastoreStateInit) {
     this.store = init.store
@@ -122,7 +123,8 @@ export class DatastoreState implements BatchingState {
   }
 
   private async maybeFlush (options?: AbortOptions): Promise<void> {
-    if (this.pending.size >= this.maxBatchOps) await this.commit(options)
+    this.pendingOps++
+    if (this.pendingOps >= this.maxBatchOps) await this.commit(options)
   }
 
   /** Writes the buffered operations in one atomic batch. */
@@ -130,6 +132,7 @@ export class DatastoreState implements BatchingState {
     if (this.pending.size === 0) return
     const ops = [...this.pending].map(([key, value]) => ({ key, value }))
     this.pending = new Map()
+    this.pendingOps = 0
     await this.store.batch(ops, options)
   }
 }

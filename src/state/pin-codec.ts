@@ -24,10 +24,45 @@ import { CID } from 'multiformats/cid'
 import { multiaddr } from '@multiformats/multiaddr'
 import { pinModeFromMaxDepth, pinTypeFromProto, pinTypeToProto } from '../api/enums.js'
 import { InvalidArgumentError } from '../errors.js'
-import { ProtoReader, ProtoWriter, WIRE_LDELIM, WIRE_VARINT, unzigzag32 } from '../utils/protobuf.js'
+import { ProtoReader, ProtoWriter, WIRE_LDELIM, WIRE_VARINT, ldelimFieldSize, unzigzag32, utf8Length } from '../utils/protobuf.js'
 import type { Pin } from '../api/types.js'
 
 const CACHE_LIMIT = 4096
+
+const B32_TABLE = (() => {
+  const t = new Int8Array(128).fill(-1)
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i
+  return t
+})()
+
+/**
+ * The CID of a datastore key `/<base32 of the CID bytes>` (fast path of
+ * `cidFromDsKey` for listings; throws InvalidArgumentError when malformed).
+ */
+export function dsKeyToCid (key: string): CID {
+  const start = key.charCodeAt(0) === 0x2f ? 1 : 0
+  const out = new Uint8Array(Math.floor((key.length - start) * 5 / 8))
+  let bits = 0
+  let value = 0
+  let j = 0
+  for (let i = start; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    const v = c < 128 ? B32_TABLE[c] : -1
+    if (v < 0) throw new InvalidArgumentError(`invalid base32 character ${key[i]}`)
+    value = ((value << 5) | v) & 0xffff
+    bits += 5
+    if (bits >= 8) {
+      out[j++] = (value >>> (bits - 8)) & 255
+      bits -= 8
+    }
+  }
+  try {
+    return CID.decode(out)
+  } catch (err) {
+    throw new InvalidArgumentError(`bad CID key ${key}: ${(err as Error).message}`)
+  }
+}
 
 /** Peer IDs repeat across millions of pins: cache both conversions. */
 const peerBytesCache = new Map<string, Uint8Array>()
@@ -69,9 +104,13 @@ function unixSeconds (d: Date | null): number {
   return Math.floor(t / 1000)
 }
 
+// Scratch writers (encoding is synchronous, so they are never shared).
+const OPTS = new ProtoWriter(256)
+const MAIN = new ProtoWriter(512)
+
 /** Canonical protobuf bytes of a pin. */
 export function pinToProto (pin: Pin): Uint8Array {
-  const opts = new ProtoWriter(64)
+  const opts = OPTS.reset()
   if (pin.replicationFactorMin !== 0) opts.sint32Field(1, pin.replicationFactorMin)
   if (pin.replicationFactorMax !== 0) opts.sint32Field(2, pin.replicationFactorMax)
   if (pin.name !== '') opts.stringField(3, pin.name)
@@ -90,15 +129,17 @@ export function pinToProto (pin: Pin): Uint8Array {
   }
   if (pin.metadata != null) {
     for (const key of Object.keys(pin.metadata).sort()) {
-      const entry = new ProtoWriter(key.length + 16)
-      if (key !== '') entry.stringField(1, key)
       const value = pin.metadata[key]
-      if (value !== '') entry.stringField(2, value)
-      opts.bytesField(10, entry.finish())
+      const kl = utf8Length(key)
+      const vl = utf8Length(value)
+      const size = (kl > 0 ? ldelimFieldSize(1, kl) : 0) + (vl > 0 ? ldelimFieldSize(2, vl) : 0)
+      opts.tag(10, WIRE_LDELIM).uvarint(size)
+      if (kl > 0) opts.tag(1, WIRE_LDELIM).uvarint(kl).utf8(key, kl)
+      if (vl > 0) opts.tag(2, WIRE_LDELIM).uvarint(vl).utf8(value, vl)
     }
   }
 
-  const w = new ProtoWriter(128 + opts.length)
+  const w = MAIN.reset()
   w.bytesField(1, pin.cid.bytes)
   const type = pinTypeToProto(pin.type)
   if (type !== 0) w.uvarintField(2, type)
@@ -107,7 +148,7 @@ export function pinToProto (pin: Pin): Uint8Array {
   }
   if (pin.maxDepth !== 0) w.sint32Field(4, pin.maxDepth)
   if (pin.reference != null) w.bytesField(5, pin.reference.bytes)
-  w.bytesField(6, opts.finish())
+  w.bytesField(6, opts.view())
   const ts = unixSeconds(pin.timestamp)
   if (ts !== 0) w.int64Field(7, ts)
   return w.finish()

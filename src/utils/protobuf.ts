@@ -55,26 +55,44 @@ export function utf8Decode (b: Uint8Array): string {
   return textDecoder.decode(b)
 }
 
+/** UTF-8 byte length of a string (native). */
+export function utf8Length (s: string): number {
+  return Buffer.byteLength(s, 'utf8')
+}
+
 /** A growable output buffer with protobuf field helpers. */
 export class ProtoWriter {
-  private buf: Uint8Array
+  private buf: Buffer
   private pos = 0
 
   constructor (initialSize = 256) {
-    this.buf = new Uint8Array(Math.max(16, initialSize))
+    this.buf = Buffer.allocUnsafe(Math.max(16, initialSize))
   }
 
   get length (): number {
     return this.pos
   }
 
+  /** Empties the writer, keeping its buffer (scratch writers). */
+  reset (): this {
+    this.pos = 0
+    return this
+  }
+
   private ensure (n: number): void {
     if (this.pos + n <= this.buf.length) return
     let size = this.buf.length * 2
     while (size < this.pos + n) size *= 2
-    const next = new Uint8Array(size)
-    next.set(this.buf.subarray(0, this.pos))
+    const next = Buffer.allocUnsafe(size)
+    this.buf.copy(next, 0, 0, this.pos)
     this.buf = next
+  }
+
+  /** Writes the UTF-8 bytes of `s`, whose byte length is `len`. */
+  utf8 (s: string, len: number): this {
+    this.ensure(len)
+    this.pos += this.buf.write(s, this.pos, len, 'utf8')
+    return this
   }
 
   uvarint (n: number): this {
@@ -115,7 +133,8 @@ export class ProtoWriter {
   }
 
   stringField (field: number, s: string): this {
-    return this.bytesField(field, utf8Encode(s))
+    const len = utf8Length(s)
+    return this.tag(field, WIRE_LDELIM).uvarint(len).utf8(s, len)
   }
 
   uvarintField (field: number, n: number): this {
@@ -133,8 +152,16 @@ export class ProtoWriter {
     return this.tag(field, WIRE_VARINT).uvarint(zigzag32(n))
   }
 
+  /** A copy of the bytes written (a plain Uint8Array). */
   finish (): Uint8Array {
-    return this.buf.slice(0, this.pos)
+    const out = new Uint8Array(this.pos)
+    out.set(this.buf.subarray(0, this.pos))
+    return out
+  }
+
+  /** A view of the bytes written (valid until the next write or reset). */
+  view (): Uint8Array {
+    return this.buf.subarray(0, this.pos)
   }
 }
 

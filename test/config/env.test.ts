@@ -304,6 +304,19 @@ describe('environment variables (envconfig)', async () => {
     assert.ok(serialiseStates([...set.states.values()]).includes('"peername": "\\u003ca\\u0026b\\u003e"'))
   })
 
+  it('keeps the raft rule for a zero duration from the environment (warning, default kept)', () => {
+    const set = fullSet()
+    const warnings: string[] = []
+    applyEnvToSet(set, { CLUSTER_RAFT_COMMITTIMEOUT: '0s' }, { baseDir: set.baseDir, warn: (m) => warnings.push(m) })
+    const doc = JSON.parse(serialiseStates([...set.states.values()]))
+    assert.equal(at(doc, 'consensus.raft.commit_timeout'), '50ms')
+    assert.deepEqual(warnings, ['0s is not a valid duration. Default will be used'])
+    assert.throws(() => written({ CLUSTER_RAFT_COMMITTIMEOUT: 'soon' }), {
+      name: 'ConfigError',
+      message: 'error parsing raft.commit_timeout: time: invalid duration "soon" (from CLUSTER_RAFT_COMMITTIMEOUT="soon")'
+    })
+  })
+
   it('fails on bad values with the reference text naming the variable and the value', () => {
     const cases: Array<[Env, string]> = [
       [{ CLUSTER_PUBSUB_DFACTOR: 'x' }, 'envconfig.Process: assigning CLUSTER_PUBSUB_DFACTOR to DFactor: converting \'x\' to type int. details: strconv.ParseInt: parsing "x": invalid syntax'],
@@ -323,7 +336,11 @@ describe('environment variables (envconfig)', async () => {
       [{ CLUSTER_DISK_METRICTYPE: 'bogus' }, 'disk.metric_type is invalid (from CLUSTER_DISK_METRICTYPE="bogus")'],
       [{ CLUSTER_DISK_METRICTYPE: 'e' }, 'disk.metric_type is invalid (from CLUSTER_DISK_METRICTYPE="e")'],
       [{ CLUSTER_CONNECTIONMANAGER_LOWWATER: '500' }, 'cluster.connection_manager.low_water is greater than high_water (after applying CLUSTER_CONNECTIONMANAGER_LOWWATER="500")'],
-      [{ CLUSTER_PUBSUBMON_CHECKINTERVAL: 'soon' }, 'pubsubmon.check_interval too low (after applying CLUSTER_PUBSUBMON_CHECKINTERVAL="soon")']
+      // a bad duration from the environment is an error even for the fields
+      // whose bad file values the reference turns into zero or ignores
+      [{ CLUSTER_PUBSUBMON_CHECKINTERVAL: 'soon' }, 'error parsing pubsubmon.check_interval: time: invalid duration "soon" (from CLUSTER_PUBSUBMON_CHECKINTERVAL="soon")'],
+      [{ CLUSTER_CRDT_BATCHING_MAXBATCHAGE: '1x' }, 'error parsing crdt.batching.max_batch_age: time: unknown unit "x" in duration "1x" (from CLUSTER_CRDT_BATCHING_MAXBATCHAGE="1x")'],
+      [{ CLUSTER_CRDT_REPAIRINTERVAL: 'hourly' }, 'error parsing crdt.repair_interval: time: invalid duration "hourly" (from CLUSTER_CRDT_REPAIRINTERVAL="hourly")']
     ]
     for (const [env, message] of cases) {
       assert.throws(() => written(env), (err: Error) => {

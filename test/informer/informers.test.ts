@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { IPFSUnreachableError } from '../../src/errors.js'
 import { createDiskInformer, createNumpinInformer, createPinQueueInformer, createTagsInformer } from '../../src/informer/index.js'
 import { createLogger, silentLogger } from '../../src/logging/index.js'
 import { metricTTL, nowNs, NS_PER_MS } from '../../src/monitor/index.js'
@@ -52,6 +53,18 @@ describe('disk informer', () => {
     const [m] = await inf.getMetrics()
     assert.deepEqual(pick(m), { name: 'freespace', value: '', valid: false, weight: 0n, partitionable: false, peer: '' })
     assert.ok(lines.some((l) => l.includes('ERROR\tdiskinfo\tconnection refused')))
+  })
+
+  it('is invalid without an ERROR line when the IPFS daemon is unreachable (the connector warns)', async () => {
+    const lines: string[] = []
+    const log = createLogger({ sink: (l) => lines.push(l) })
+    const inf = createDiskInformer({ logger: log, repoStat: async () => { throw new IPFSUnreachableError('dial tcp 127.0.0.1:5001: connect: connection refused') } }, { metricTTL: 30_000, metricType: 'freespace' })
+    const [m] = await inf.getMetrics()
+    assert.equal(m.valid, false)
+    assert.equal(lines.length, 0, lines.join('\n'))
+    log.setLevels({ default: 'debug', facilities: new Map() })
+    await inf.getMetrics()
+    assert.ok(lines.some((l) => l.includes('DEBUG\tdiskinfo\tdial tcp 127.0.0.1:5001: connect: connection refused')), lines.join('\n'))
   })
 
   it('passes the abort signal to IPFS', async () => {

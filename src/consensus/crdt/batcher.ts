@@ -6,9 +6,11 @@
  * acknowledged pins (ipfs-cluster #1008). Here an acknowledged operation is
  * never lost:
  *
- * 1. `add()` appends the operation to a write-ahead log in the store
- *    (`N/w/<seq>`, one store batch for all the operations that arrived in
- *    the same tick: group commit) and only then resolves.
+ * 1. `add()` appends the operation to a write-ahead log in the store and
+ *    only then resolves. Operations arriving in the same tick share one log
+ *    record (`N/w/<seq>`, group commit); a record is never split across two
+ *    deltas, so each record is deleted exactly when all its operations are
+ *    merged.
  * 2. The operation joins the current in-memory batch (a DeltaBuilder), whose
  *    contents are also visible to state reads (overlay), so a pin is visible
  *    locally when `logPin` resolves.
@@ -26,8 +28,8 @@
  * beyond it writes fail with the reference's message. When commits fall
  * behind (two batches waiting), new writes wait for them (back-pressure).
  */
-import { QueueFullError } from '../../errors.js'
-import { ProtoReader, ProtoWriter, WIRE_LDELIM, WIRE_VARINT } from '../../utils/protobuf.js'
+import { InvalidArgumentError, QueueFullError } from '../../errors.js'
+import { ProtoReader, ProtoWriter, utf8Decode, uvarintSize } from '../../utils/protobuf.js'
 import { DeltaBuilder } from './delta-builder.js'
 import type { PendingLookup, PendingOp } from './delta-builder.js'
 import type { CRDTKeys } from './keys.js'
@@ -45,40 +47,74 @@ export interface BatcherConfig {
   maxDeltaSize: number
 }
 
+/**
+ * A logged operation: 1 byte type (1 put, 2 delete), uvarint key length,
+ * the key (UTF-8), then the value (puts).
+ */
 function encodeOp (op: PendingOp): Uint8Array {
-  const w = new ProtoWriter(op.key.length + (op.value?.length ?? 0) + 16)
-  w.uvarintField(1, op.value !== undefined ? 1 : 2)
-  w.stringField(2, op.key)
-  if (op.value !== undefined) w.bytesField(3, op.value)
-  return w.finish()
+  const keyLen = Buffer.byteLength(op.key, 'utf8')
+  const valueLen = op.value?.length ?? 0
+  const lenSize = uvarintSize(keyLen)
+  const out = Buffer.allocUnsafe(1 + lenSize + keyLen + valueLen)
+  out[0] = op.value !== undefined ? 1 : 2
+  let pos = 1
+  let n = keyLen
+  while (n >= 128) {
+    out[pos++] = (n & 127) | 128
+    n >>>= 7
+  }
+  out[pos++] = n
+  pos += out.write(op.key, pos, keyLen, 'utf8')
+  if (op.value !== undefined) out.set(op.value, pos)
+  return out
 }
 
 function decodeOp (b: Uint8Array): PendingOp {
+  const type = b[0]
+  if (type !== 1 && type !== 2) throw new InvalidArgumentError(`unknown batching log entry type ${type}`)
+  const r = new ProtoReader(b, 1)
+  const keyLen = r.uvarint()
+  if (r.pos + keyLen > b.length) throw new InvalidArgumentError('truncated batching log entry')
+  const key = utf8Decode(b.subarray(r.pos, r.pos + keyLen))
+  if (type === 2) return { key }
+  return { key, value: b.slice(r.pos + keyLen) }
+}
+
+/** A log record: the operations of one group commit, each length-prefixed. */
+function encodeRecord (ops: Uint8Array[]): Uint8Array {
+  let size = 0
+  for (const o of ops) size += uvarintSize(o.length) + o.length
+  const w = new ProtoWriter(size + 1)
+  for (const o of ops) w.uvarint(o.length).raw(o)
+  return w.finish()
+}
+
+function decodeRecord (b: Uint8Array): PendingOp[] {
   const r = new ProtoReader(b)
-  let type = 0
-  let key = ''
-  let value: Uint8Array | undefined
-  while (!r.done) {
-    const [f, wt] = r.tag()
-    if (f === 1 && wt === WIRE_VARINT) type = r.uvarint()
-    else if (f === 2 && wt === WIRE_LDELIM) key = r.string()
-    else if (f === 3 && wt === WIRE_LDELIM) value = r.bytes().slice()
-    else r.skip(wt)
-  }
-  if (type === 1) return { key, value: value ?? new Uint8Array(0) }
-  return { key }
+  const ops: PendingOp[] = []
+  while (!r.done) ops.push(decodeOp(r.bytes()))
+  return ops
+}
+
+/** Operations logged together (one store entry), always committed together. */
+interface LogRecord {
+  key: string
+  ops: PendingOp[]
+  /** Estimated delta bytes of the operations. */
+  size: number
 }
 
 class Batch {
   readonly builder = new DeltaBuilder()
   readonly walKeys: string[] = []
+  ops = 0
   timer: ReturnType<typeof setTimeout> | undefined
 }
 
 interface Waiting {
   op: PendingOp
-  walKey: string
   bytes: Uint8Array
+  size: number
   resolve: () => void
   reject: (err: Error) => void
 }
@@ -113,17 +149,17 @@ export class DurableBatcher {
     for await (const { key, value } of this.store.query(this.keys.walPrefix)) {
       const seq = this.keys.walSeq(key)
       if (Number.isFinite(seq) && seq >= this.seq) this.seq = seq + 1
-      let op: PendingOp
+      let ops: PendingOp[]
       try {
-        op = decodeOp(value)
+        ops = decodeRecord(value)
       } catch (err) {
         this.log.error('dropping undecodable batching log entry %s: %s', key, (err as Error).message)
         await this.store.delete(key)
         continue
       }
-      this.queued++
-      count++
-      this.addToBatch(op, key, commitReplayed)
+      this.queued += ops.length
+      count += ops.length
+      this.addRecord({ key, ops, size: ops.reduce((n, op) => n + DeltaBuilder.estimate(op), 0) }, commitReplayed)
     }
     if (count > 0) {
       this.log.info('recovered %d acknowledged operations from the batching log', count)
@@ -193,9 +229,8 @@ export class DurableBatcher {
       this.queued--
       throw err
     }
-    const walKey = this.keys.wal(this.seq++)
     await new Promise<void>((resolve, reject) => {
-      this.buffer.push({ op, walKey, bytes: encodeOp(op), resolve, reject })
+      this.buffer.push({ op, bytes: encodeOp(op), size: DeltaBuilder.estimate(op), resolve, reject })
       this.scheduleFlush()
     })
   }
@@ -208,16 +243,28 @@ export class DurableBatcher {
       while (this.buffer.length > 0) {
         const items = this.buffer
         this.buffer = []
+        // one record per group, split so that a record always fits in a batch
+        const records: Array<{ record: LogRecord, items: Waiting[] }> = []
+        let cur: { record: LogRecord, items: Waiting[] } | undefined
+        for (const w of items) {
+          if (cur == null || cur.items.length >= this.cfg.maxBatchSize || (cur.items.length > 0 && cur.record.size + w.size > this.cfg.maxDeltaSize)) {
+            cur = { record: { key: this.keys.wal(this.seq++), ops: [], size: 0 }, items: [] }
+            records.push(cur)
+          }
+          cur.items.push(w)
+          cur.record.ops.push(w.op)
+          cur.record.size += w.size
+        }
         try {
-          await this.store.batch(items.map((w) => ({ key: w.walKey, value: w.bytes })))
+          await this.store.batch(records.map((r) => ({ key: r.record.key, value: encodeRecord(r.items.map((w) => w.bytes)) })))
         } catch (err) {
           this.queued -= items.length
           for (const w of items) w.reject(err as Error)
           continue
         }
-        for (const w of items) {
-          this.addToBatch(w.op, w.walKey, true)
-          w.resolve()
+        for (const r of records) {
+          this.addRecord(r.record, true)
+          for (const w of r.items) w.resolve()
         }
       }
     })().finally(() => {
@@ -226,28 +273,29 @@ export class DurableBatcher {
     })
   }
 
-  private addToBatch (op: PendingOp, walKey: string, autoCommit: boolean): void {
-    const est = DeltaBuilder.estimate(op)
-    if (autoCommit && !this.current.builder.isEmpty && this.current.builder.size + est > this.cfg.maxDeltaSize) {
+  /** Adds a whole record to the current batch (committing it first if the record does not fit). */
+  private addRecord (record: LogRecord, autoCommit: boolean): void {
+    if (autoCommit && this.current.ops > 0 && (this.current.builder.size + record.size > this.cfg.maxDeltaSize || this.current.ops + record.ops.length > this.cfg.maxBatchSize)) {
       this.triggerCommit()
     }
     const batch = this.current
-    batch.builder.apply(op)
-    batch.walKeys.push(walKey)
+    for (const op of record.ops) batch.builder.apply(op)
+    batch.walKeys.push(record.key)
+    batch.ops += record.ops.length
     if (!autoCommit) return
-    if (batch.walKeys.length === 1 && this.cfg.maxBatchAge > 0) {
+    if (batch.timer === undefined && this.cfg.maxBatchAge > 0) {
       batch.timer = setTimeout(() => {
         if (this.current === batch) this.triggerCommit()
       }, this.cfg.maxBatchAge)
       batch.timer.unref?.()
     }
-    if (batch.walKeys.length >= this.cfg.maxBatchSize) this.triggerCommit()
+    if (batch.ops >= this.cfg.maxBatchSize) this.triggerCommit()
   }
 
   /** Hands the current batch to the (serialised) committer. */
   triggerCommit (): void {
     const batch = this.current
-    if (batch.walKeys.length === 0) return
+    if (batch.ops === 0) return
     clearTimeout(batch.timer)
     this.current = new Batch()
     this.committing.push(batch)
@@ -260,11 +308,11 @@ export class DurableBatcher {
     while (true) {
       try {
         await this.engine.publish(batch.builder, extra)
-        this.queued -= batch.walKeys.length
+        this.queued -= batch.ops
         break
       } catch (err) {
         if (this.stopping || !this.engine.isStarted) {
-          this.log.error('error committing batch (its %d operations stay in the batching log): %s', batch.walKeys.length, (err as Error).message)
+          this.log.error('error committing batch (its %d operations stay in the batching log): %s', batch.ops, (err as Error).message)
           break
         }
         this.log.error('error committing batch (retrying): %s', (err as Error).message)

@@ -23,7 +23,7 @@ import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { base32Upper, base32UpperDecode } from '../../api/encoding.js'
 import { InvalidArgumentError } from '../../errors.js'
-import { ProtoReader, ProtoWriter, WIRE_LDELIM, WIRE_VARINT, ldelimFieldSize, utf8Decode, utf8Encode, uvarintSize } from '../../utils/protobuf.js'
+import { ProtoReader, ProtoWriter, WIRE_LDELIM, WIRE_VARINT, ldelimFieldSize, utf8Decode, utf8Encode, utf8Length, uvarintSize } from '../../utils/protobuf.js'
 
 export const DAG_PB_CODE = 0x70
 export const SHA2_256_CODE = 0x12
@@ -62,27 +62,30 @@ export interface Broadcast {
 // ---------------------------------------------------------------------------
 
 interface EncodedElement {
-  key: Uint8Array
-  id?: Uint8Array
+  key: string
+  keyLen: number
+  id?: string
+  idLen: number
   value?: Uint8Array
   size: number
 }
 
 function prepareElement (e: DeltaElement): EncodedElement {
-  const key = utf8Encode(e.key)
-  const id = e.id != null && e.id !== '' ? utf8Encode(e.id) : undefined
+  const keyLen = utf8Length(e.key)
+  const id = e.id != null && e.id !== '' ? e.id : undefined
+  const idLen = id != null ? utf8Length(id) : 0
   const value = e.value != null && e.value.length > 0 ? e.value : undefined
   let size = 0
-  if (key.length > 0) size += ldelimFieldSize(1, key.length)
-  if (id != null) size += ldelimFieldSize(2, id.length)
+  if (keyLen > 0) size += ldelimFieldSize(1, keyLen)
+  if (id != null) size += ldelimFieldSize(2, idLen)
   if (value != null) size += ldelimFieldSize(3, value.length)
-  return { key, id, value, size }
+  return { key: e.key, keyLen, id, idLen, value, size }
 }
 
 function writeElement (w: ProtoWriter, field: number, e: EncodedElement): void {
   w.tag(field, WIRE_LDELIM).uvarint(e.size)
-  if (e.key.length > 0) w.bytesField(1, e.key)
-  if (e.id != null) w.bytesField(2, e.id)
+  if (e.keyLen > 0) w.tag(1, WIRE_LDELIM).uvarint(e.keyLen).utf8(e.key, e.keyLen)
+  if (e.id != null) w.tag(2, WIRE_LDELIM).uvarint(e.idLen).utf8(e.id, e.idLen)
   if (e.value != null) w.bytesField(3, e.value)
 }
 

@@ -73,6 +73,7 @@ export class CRDTConsensus implements Consensus {
   private readonly engine: MerkleCRDT
   private readonly batcher?: DurableBatcher
   private readonly trusted: Set<string>
+  private readonly trustAll: boolean
   private readonly topic: string
   private unsubscribe?: () => void
   private broadcasterRegistered = false
@@ -87,6 +88,7 @@ export class CRDTConsensus implements Consensus {
     this.self = components.peerId
     this.log = components.logger.forComponent('crdt')
     this.trusted = new Set(init.trustedPeers.filter((p) => p !== '*'))
+    this.trustAll = init.trustAll || init.trustedPeers.includes('*')
     this.topic = crdtTopicName(init.clusterName)
     this.readyPromise = new Promise((resolve) => { this.resolveReady = resolve })
 
@@ -349,7 +351,7 @@ export class CRDTConsensus implements Consensus {
   }
 
   isTrustedPeer (peer: PeerIdString): boolean {
-    return this.cfg.trustAll || peer === this.self || this.trusted.has(peer)
+    return this.trustAll || peer === this.self || this.trusted.has(peer)
   }
 
   async trust (peer: PeerIdString, _options?: AbortOptions): Promise<void> {
@@ -412,6 +414,11 @@ export class CRDTConsensus implements Consensus {
   /** A DAG block from the local store: what the network side serves to other peers. */
   async getBlock (cid: CID, options?: AbortOptions): Promise<Uint8Array | undefined> {
     return await this.engine.getLocalBlock(cid, options)
+  }
+
+  /** Whether a DAG block is in the local store. */
+  async hasBlock (cid: CID, options?: AbortOptions): Promise<boolean> {
+    return await this.engine.hasLocalBlock(cid, options)
   }
 
   /** Acknowledged batched operations not committed yet. */

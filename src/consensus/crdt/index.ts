@@ -12,6 +12,16 @@
  * `<ns>/blocks/`); serve them to other peers with `getBlock(cid)`. Without
  * any of these (offline tools) everything works on local data.
  *
+ * Wiring notes for the network side: new heads are broadcast with their
+ * block inline when it is at most `maxInlineBlockSize` (2 MiB by default),
+ * so the pubsub message size limit must allow it (or lower the option); the
+ * topic validator can drop untrusted authors early with `isTrustedPeer`
+ * (received payloads are filtered again here); the DAG syncer should look
+ * for blocks on other peers (bitswap) and must honour the abort signal.
+ *
+ * Hooks (`onPin`/`onUnpin`) run in order, inside the engine's merge lock:
+ * keep them quick (queue work) and never call back into `logPin` from them.
+ *
  * Guarantees beyond the reference:
  * - with batching, an acknowledged `logPin`/`logUnpin` survives a crash
  *   (write-ahead log, see batcher.ts) and is visible locally at once;

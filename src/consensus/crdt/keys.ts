@@ -13,7 +13,7 @@
  * | `N/d` | empty | dirty bit (repair needed) |
  * | `N/crdt_version` | uvarint(version+1) | on-disk format version (1) |
  * | `N/j/<mh>` | empty | journal: a branch walk from head mh is in progress |
- * | `N/w/<seq>` | pending op | write-ahead log of acknowledged batched ops |
+ * | `N/w/<seq>` | pending ops | write-ahead log of acknowledged batched ops (one record per group commit) |
  *
  * `<mh>` is the base32 (upper case, no padding) multihash of a block and
  * `<key>` a datastore key (`/<base32 CID>` for pins). go-ds-crdt stores an

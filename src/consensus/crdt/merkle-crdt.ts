@@ -64,10 +64,10 @@ export interface MerkleCRDTInit {
   maxInlineBlockSize?: number
   /** Blocks up to this size are also inlined when rebroadcasting heads (default 16 KiB). */
   maxRebroadcastInlineSize?: number
-  /** Received broadcasts waiting to be processed before new ones are dropped (default 1024). */
-  maxPendingMessages?: number
-  /** Broadcasts processed concurrently (default 4). */
-  messageConcurrency?: number
+  /** Announced heads waiting to be processed before new ones are dropped (default 65536). */
+  maxPendingHeads?: number
+  /** Announced heads processed concurrently (default 4). */
+  headConcurrency?: number
   /** Bytes of received inline blocks kept until processed (default 64 MiB). */
   maxInlineCacheBytes?: number
   /** No background tasks and no message handling (offline tools). */
@@ -101,14 +101,18 @@ interface ApplyParams {
   local: boolean
   /** The block is already in our store. */
   blockStored: boolean
-  /** Write the walk journal entry of this root with this node. */
+  /** Write the walk journal entry of this root with this node if the walk goes on below it. */
   journalRoot?: string
+  /** Set to true when the journal entry was written. */
+  journaled?: { value: boolean }
   extraOps?: KVOp[]
 }
 
 interface WalkRecord {
   active: number
   failed: boolean
+  /** The journal entry of this root is on disk. */
+  journaled: { value: boolean }
 }
 
 function errMsg (err: unknown): string {
@@ -135,14 +139,17 @@ export class MerkleCRDT {
   private readonly inline = new Map<string, Uint8Array>()
   private inlineBytes = 0
   private readonly walkRoots = new Map<string, WalkRecord>()
-  private readonly messages: CID[][] = []
-  private activeMessages = 0
+  /** Announced heads waiting to be processed (deduplicated, in arrival order). */
+  private readonly pendingHeads = new Map<string, CID>()
+  private activeHandlers = 0
+  private lastDropWarning = 0
   private activeWork = new Set<Promise<unknown>>()
   private dirty = false
   private dirtyGen = 0
   private started = false
   private controller = new AbortController()
   private tasks: RepeatingTask[] = []
+  private repairing?: Promise<boolean>
 
   constructor (components: MerkleCRDTComponents, init: MerkleCRDTInit) {
     this.store = components.store
@@ -159,8 +166,8 @@ export class MerkleCRDT {
       dagSyncerTimeout: init.dagSyncerTimeout ?? 120000,
       maxInlineBlockSize: init.maxInlineBlockSize ?? 2 * 1024 * 1024,
       maxRebroadcastInlineSize: init.maxRebroadcastInlineSize ?? 16 * 1024,
-      maxPendingMessages: init.maxPendingMessages ?? 1024,
-      messageConcurrency: init.messageConcurrency ?? 4,
+      maxPendingHeads: init.maxPendingHeads ?? 65536,
+      headConcurrency: init.headConcurrency ?? 4,
       maxInlineCacheBytes: init.maxInlineCacheBytes ?? 64 * 1024 * 1024,
       offline: init.offline ?? false
     }
@@ -229,7 +236,7 @@ export class MerkleCRDT {
     const tasks = this.tasks
     this.tasks = []
     await Promise.all(tasks.map(async (t) => { await t.stop() }))
-    this.messages.length = 0
+    this.pendingHeads.clear()
     while (this.activeWork.size > 0) {
       await Promise.allSettled([...this.activeWork])
     }
@@ -362,6 +369,10 @@ export class MerkleCRDT {
   /** A block of the DAG from the local store (serving other replicas). */
   async getLocalBlock (cid: CID, options?: AbortOptions): Promise<Uint8Array | undefined> {
     return await this.store.get(this.keys.block(mhKey(cid)), options)
+  }
+
+  async hasLocalBlock (cid: CID, options?: AbortOptions): Promise<boolean> {
+    return await this.store.has(this.keys.block(mhKey(cid)), options)
   }
 
   /** Deletes every key of the namespace and resets the in-memory state. */
@@ -554,6 +565,31 @@ export class MerkleCRDT {
       }
     }
 
+    // One store round-trip for what the next steps read (tombstones of this
+    // node's elements, current priorities, processed state of the links).
+    const links = p.node.links
+    const linkMhs = links.map(mhKey)
+    const elemKeys: string[] = []
+    if (p.delta.elements.length > 0) {
+      const seen = new Set<string>()
+      for (const e of p.delta.elements) {
+        if (!seen.has(e.key)) {
+          seen.add(e.key)
+          elemKeys.push(e.key)
+        }
+      }
+    }
+    const lookup = elemKeys.filter((key) => !overlay.has(key))
+    const reads: string[] = []
+    if (!p.local) for (const key of elemKeys) reads.push(k.tomb(key, id))
+    for (const key of lookup) reads.push(k.priority(key))
+    for (const m of linkMhs) reads.push(k.processed(m))
+    const got = await this.getMany(reads)
+    let at = 0
+    const tombed = p.local ? undefined : got.slice(at, at += elemKeys.length)
+    const stored = got.slice(at, at += lookup.length)
+    const processed = got.slice(at)
+
     // 2. Elements: highest priority wins, ties go to the greatest value.
     if (p.delta.elements.length > 0) {
       const byKey = new Map<string, Uint8Array>()
@@ -562,12 +598,9 @@ export class MerkleCRDT {
         const cur = byKey.get(e.key)
         if (cur === undefined || compareBytes(cur, v) < 0) byKey.set(e.key, v)
       }
-      const keys = [...byKey.keys()]
+      const keys = elemKeys
       const prioBytes = encodeUint(prio)
       for (const key of keys) ops.push({ key: k.elem(key, id), value: prioBytes })
-      const tombed = p.local ? undefined : await this.getMany(keys.map((key) => k.tomb(key, id)))
-      const lookup = keys.filter((key) => !overlay.has(key))
-      const stored = await this.getMany(lookup.map((key) => k.priority(key)))
       const storedPrio = new Map<string, number>()
       lookup.forEach((key, i) => {
         const raw = decodeUint(stored[i])
@@ -607,9 +640,6 @@ export class MerkleCRDT {
     if (!p.blockStored) ops.push({ key: k.block(p.mh), value: p.block })
 
     // 4. Heads (go-ds-crdt processNode rules) and the children to walk.
-    const links = p.node.links
-    const linkMhs = links.map(mhKey)
-    const processed = await this.getMany(linkMhs.map((m) => k.processed(m)))
     const changes = new Map<string, Head | null>()
     const isHead = (m: string): boolean => changes.has(m) ? changes.get(m) != null : this.heads.has(m)
     const rootHead: Head = { cid: p.root.cid, height: p.rootPrio }
@@ -642,8 +672,9 @@ export class MerkleCRDT {
       else ops.push({ key: k.head(m), value: encodeUint(h.height) })
     }
 
-    // 5. Journal and caller's operations.
-    if (p.journalRoot !== undefined) ops.push({ key: k.journal(p.journalRoot), value: EMPTY })
+    // 5. Journal (only needed when the walk goes on) and caller's operations.
+    const journal = p.journalRoot !== undefined && children.length > 0
+    if (journal) ops.push({ key: k.journal(p.journalRoot as string), value: EMPTY })
     if (p.extraOps != null) ops.push(...p.extraOps)
 
     try {
@@ -657,6 +688,7 @@ export class MerkleCRDT {
       if (h == null) this.heads.delete(m)
       else this.heads.set(m, h)
     }
+    if (journal && p.journaled != null) p.journaled.value = true
     this.claimed.delete(p.mh)
     this.dropInline(p.mh)
     if (prio % 50 === 0) {
@@ -720,63 +752,62 @@ export class MerkleCRDT {
       }
       this.putInline(mhKey(b.cid), b.data.slice())
     }
-    if (heads.length === 0) return
-    if (this.messages.length >= this.init.maxPendingMessages) {
-      this.log.warn('too many broadcasts waiting to be processed: dropping one (heads will be rebroadcast)')
-      return
+    for (const head of heads) {
+      const mh = mhKey(head)
+      this.seenHeads.add(mh)
+      if (this.pendingHeads.has(mh)) continue
+      if (this.pendingHeads.size >= this.init.maxPendingHeads) {
+        if (Date.now() - this.lastDropWarning > 10000) {
+          this.lastDropWarning = Date.now()
+          this.log.warn('too many announced heads waiting to be processed: dropping some (they will be rebroadcast)')
+        }
+        continue
+      }
+      this.pendingHeads.set(mh, head)
     }
-    this.messages.push(heads)
     this.pump()
   }
 
   private pump (): void {
-    while (this.started && this.activeMessages < this.init.messageConcurrency && this.messages.length > 0) {
-      const heads = this.messages.shift() as CID[]
-      this.activeMessages++
-      void this.track(this.processHeads(heads)).catch((err) => {
-        this.log.error('error processing new heads: %s', errMsg(err))
+    while (this.started && this.activeHandlers < this.init.headConcurrency && this.pendingHeads.size > 0) {
+      const [mh, head] = this.pendingHeads.entries().next().value as [string, CID]
+      this.pendingHeads.delete(mh)
+      this.activeHandlers++
+      void this.track(this.processHead(head)).catch((err) => {
+        if (!this.controller.signal.aborted) this.log.error('error processing new head %s: %s', head, errMsg(err))
       }).finally(() => {
-        this.activeMessages--
+        this.activeHandlers--
         this.pump()
       })
     }
   }
 
-  private async processHeads (heads: CID[]): Promise<void> {
+  private async processHead (head: CID): Promise<void> {
     const signal = this.controller.signal
-    for (const head of heads) this.seenHeads.add(mhKey(head))
-    // Fresh replica: adopt the announced heads right away, so local writes
-    // build on them while the full branch is still being synced.
+    // Fresh replica: adopt the announced head right away, so local writes
+    // build on it while the full branch is still being synced.
     if (this.heads.size === 0) {
-      for (const head of heads) {
-        try {
-          const prio = await this.blockPriority(head, signal)
-          await this.lock.run(async () => {
-            if (this.heads.size > 0 && !this.heads.has(mhKey(head))) return
-            await this.store.put(this.keys.head(mhKey(head)), encodeUint(prio))
-            this.heads.set(mhKey(head), { cid: head, height: prio })
-          })
-        } catch (err) {
-          if (signal.aborted) return
-          this.log.error('error adopting head %s: %s', head, errMsg(err))
-        }
-      }
-    }
-    for (const head of heads) {
-      if (signal.aborted) return
       try {
-        await this.handleBlock(head)
+        const prio = await this.blockPriority(head, signal)
+        await this.lock.run(async () => {
+          if (this.heads.size > 0) return
+          await this.store.put(this.keys.head(mhKey(head)), encodeUint(prio))
+          this.heads.set(mhKey(head), { cid: head, height: prio })
+        })
       } catch (err) {
         if (signal.aborted) return
-        this.log.error('error processing new head %s: %s', head, errMsg(err))
+        this.log.error('error adopting head %s: %s', head, errMsg(err))
       }
     }
+    if (signal.aborted) return
+    await this.handleBlock(head)
   }
 
   private async handleBlock (c: CID): Promise<void> {
     const mh = mhKey(c)
     if (this.claimed.has(mh)) return
     if (await this.store.has(this.keys.processed(mh))) {
+      this.dropInline(mh)
       if (this.log.debugEnabled) this.log.debug('%s is known. Skip walking tree', c)
       return
     }
@@ -815,7 +846,7 @@ export class MerkleCRDT {
   private async walk (root: HeadRef, start: CID, opts: { announced: boolean, signal?: AbortSignal }): Promise<boolean> {
     const signal = opts.signal != null ? anySignal(opts.signal, this.controller.signal) : this.controller.signal
     let rec = this.walkRoots.get(root.mh)
-    if (rec == null) this.walkRoots.set(root.mh, rec = { active: 0, failed: false })
+    if (rec == null) this.walkRoots.set(root.mh, rec = { active: 0, failed: false, journaled: { value: false } })
     rec.active++
     const record = rec
     let ok = true
@@ -824,6 +855,19 @@ export class MerkleCRDT {
     let finish!: () => void
     const finished = new Promise<void>((resolve) => { finish = resolve })
     this.claimed.add(mhKey(start))
+    // Blocks of the links of a node being applied, fetched meanwhile (a long
+    // chain is walked one node at a time: this overlaps fetch and merge).
+    const prefetched = new Map<string, Promise<Uint8Array>>()
+    const prefetch = (links: CID[]): void => {
+      if (links.length > this.init.numWorkers) return
+      for (const l of links) {
+        const lmh = mhKey(l)
+        if (prefetched.has(lmh) || this.claimed.has(lmh)) continue
+        const p = this.fetchBlock(l, signal)
+        p.catch(() => {})
+        prefetched.set(lmh, p)
+      }
+    }
 
     const visit = (c: CID, isStart: boolean): void => {
       outstanding++
@@ -832,10 +876,13 @@ export class MerkleCRDT {
         let fetched = false
         try {
           throwIfAborted(signal)
-          const block = await this.fetchBlock(c, signal)
+          const early = prefetched.get(mh)
+          prefetched.delete(mh)
+          const block = await (early ?? this.fetchBlock(c, signal))
           fetched = true
           const node = decodeNode(block)
           const delta = decodeDelta(node.data)
+          prefetch(node.links)
           if (rootPrio === undefined) {
             rootPrio = c.equals(root.cid) ? delta.priority : await this.blockPriority(root.cid, signal)
           }
@@ -853,9 +900,15 @@ export class MerkleCRDT {
               rootPrio: prioOfRoot,
               local: false,
               blockStored: false,
-              journalRoot: isStart ? root.mh : undefined
+              journalRoot: isStart ? root.mh : undefined,
+              journaled: record.journaled
             })
           })
+          const wanted = new Set(children.map(mhKey))
+          for (const l of node.links) {
+            const lmh = mhKey(l)
+            if (!wanted.has(lmh)) prefetched.delete(lmh)
+          }
           for (const child of children) visit(child, false)
         } catch (err) {
           this.claimed.delete(mh)
@@ -876,18 +929,20 @@ export class MerkleCRDT {
 
     visit(start, true)
     await finished
-    await this.lock.run(async () => {
-      record.active--
-      if (!ok) record.failed = true
-      if (record.active === 0) {
-        this.walkRoots.delete(root.mh)
-        if (!record.failed) {
+    prefetched.clear()
+    record.active--
+    if (!ok) record.failed = true
+    if (record.active === 0) {
+      this.walkRoots.delete(root.mh)
+      if (!record.failed && record.journaled.value) {
+        // under the lock: ordered before the journal write of any later walk of this root
+        await this.lock.run(async () => {
           await this.store.delete(this.keys.journal(root.mh)).catch((err) => {
             this.log.warn('cannot clear walk journal of %s: %s', root.cid, errMsg(err))
           })
-        }
+        })
       }
-    })
+    }
     return ok
   }
 
@@ -915,6 +970,16 @@ export class MerkleCRDT {
    * not processed. Clears the dirty bit on full success.
    */
   async repair (signal?: AbortSignal): Promise<boolean> {
+    if (this.repairing != null) return await this.repairing
+    this.repairing = this.doRepair(signal)
+    try {
+      return await this.repairing
+    } finally {
+      this.repairing = undefined
+    }
+  }
+
+  private async doRepair (signal?: AbortSignal): Promise<boolean> {
     if (!this.started) return false
     if (!this.dirty) {
       this.log.info('store is marked clean. No need to repair')

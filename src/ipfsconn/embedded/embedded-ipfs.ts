@@ -680,6 +680,18 @@ export class EmbeddedIPFS implements IPFSConnector, EmbeddedContent, Startable {
     yield await this.fetchBlock(cid, options)
   }
 
+  /** CIDs of the locally stored blocks (Kubo `refs local`), in no particular order. */
+  async * localRefs (options: AbortOptions = {}): AsyncGenerator<CID> {
+    const { blockstore } = this.started()
+    yield * blockstore.keys(options)
+  }
+
+  /** The open connections of the node (Kubo `swarm peers`). */
+  swarmConnections (): Array<{ peer: PeerIdString, addr: string, direction: 'inbound' | 'outbound' }> {
+    const { libp2p } = this.started()
+    return libp2p.getConnections().map((c) => ({ peer: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction }))
+  }
+
   // -------------------------------------------------------------------------
   // EmbeddedContent
   // -------------------------------------------------------------------------

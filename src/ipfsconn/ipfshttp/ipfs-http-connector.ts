@@ -613,38 +613,38 @@ export class IPFSHTTPConnector implements IPFSConnector {
   async blockStream (blocks: AsyncIterable<BlockWithCid>, options: AbortOptions = {}): Promise<void> {
     const client = this.rpc()
     const it = blocks[Symbol.asyncIterator]()
-    const first = await it.next()
-    if (first.done === true) {
+    let next = await it.next()
+    if (next.done === true) {
       throw new InvalidArgumentError('BlockStream: no blocks to peek in blocks channel')
     }
-    const prefix = first.value.cid
-    const codec = codecName(prefix.code)
-    const hash = hashName(prefix.multihash.code)
-    if (codec == null) throw new InvalidArgumentError(`BlockStream: unknown codec 0x${prefix.code.toString(16)} of ${prefix.toString()}`)
-    if (hash == null) throw new InvalidArgumentError(`BlockStream: unknown hash function 0x${prefix.multihash.code.toString(16)} of ${prefix.toString()}`)
-    const mhlen = prefix.multihash.size
     const op = operationSignal(0, options.signal, this.shutdown.signal)
     try {
-      if (this.isJsIpfs) {
-        // js-ipfs reads only `format` (ignores cid-codec) and stores a single
-        // part per request: one request per block.
-        const path = `block/put?format=${codec}&mhtype=${hash}&mhlen=${mhlen}&version=${prefix.version}&pin=false`
-        let block: IteratorResult<BlockWithCid> = first
-        while (block.done !== true) {
-          await this.putBlocks(client, path, prefix, (async function * () { yield block.value })(), op.signal)
-          block = await it.next()
+      // `block/put` takes one codec/hash for all its parts: blocks of
+      // another CID prefix (raw leaves under dag-pb nodes) start a new request
+      while (next.done !== true) {
+        const prefix = next.value.cid
+        const codec = codecName(prefix.code)
+        const hash = hashName(prefix.multihash.code)
+        if (codec == null) throw new InvalidArgumentError(`BlockStream: unknown codec 0x${prefix.code.toString(16)} of ${prefix.toString()}`)
+        if (hash == null) throw new InvalidArgumentError(`BlockStream: unknown hash function 0x${prefix.multihash.code.toString(16)} of ${prefix.toString()}`)
+        const mhlen = prefix.multihash.size
+        if (this.isJsIpfs) {
+          // js-ipfs reads only `format` (ignores cid-codec) and stores a single
+          // part per request: one request per block.
+          const path = `block/put?format=${codec}&mhtype=${hash}&mhlen=${mhlen}&version=${prefix.version}&pin=false`
+          const block = next.value
+          await this.putBlocks(client, path, prefix, (async function * () { yield block })(), op.signal)
+          next = await it.next()
+          continue
         }
-      } else {
         const path = `block/put?allow-big-block=true&cid-codec=${codec}&mhlen=${mhlen}&mhtype=${hash}&pin=false`
-        const all = (async function * () {
-          yield first.value
-          while (true) {
-            const n = await it.next()
-            if (n.done === true) return
-            yield n.value
+        const segment = async function * (): AsyncGenerator<BlockWithCid> {
+          while (next.done !== true && samePrefix(prefix, next.value.cid)) {
+            yield next.value
+            next = await it.next()
           }
-        })()
-        await this.putBlocks(client, path, prefix, all, op.signal)
+        }
+        await this.putBlocks(client, path, prefix, segment(), op.signal)
       }
     } finally {
       op.clear()

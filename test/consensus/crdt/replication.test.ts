@@ -2,7 +2,7 @@ import { describe, it, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { CRDTTestNetwork } from '../../fakes/crdt-network.js'
 import { waitFor } from '../../helpers/wait-for.js'
-import { testPin } from '../../helpers/pins.js'
+import { testPeerId, testPin } from '../../helpers/pins.js'
 import { digest, headsOf, startReplica, stopAll } from './helpers.js'
 import type { Replica } from './helpers.js'
 
@@ -80,6 +80,29 @@ describe('CRDT consensus: replication and CRDT semantics', () => {
     await waitFor(async () => await d.consensus.state().has(testPin(2).cid))
     assert.deepEqual(b.events, [`pin ${testPin(1).cid.toString()} pin-1`, `unpin ${testPin(1).cid.toString()}`])
     assert.deepEqual(headsOf(a), headsOf(b))
+  })
+
+  it('applies new heads from their inline block without fetching, and still reads legacy payloads', async () => {
+    network = new CRDTTestNetwork({ dropProbability: 1 })
+    const [a, b] = await start(2)
+    await a.consensus.logPin(testPin('hidden'))
+    network.dropProbability = 0
+    await a.consensus.logPin(testPin('inline'))
+    await waitFor(async () => await b.consensus.state().has(testPin('inline').cid))
+    // the older node was fetched, the new head came inline
+    assert.equal(network.stats.fetches, 1)
+    await waitFor(async () => await b.consensus.state().has(testPin('hidden').cid))
+
+    // a legacy broadcast: the raw bytes of a head CID, sent by a third peer
+    network.dropProbability = 1
+    await a.consensus.logPin(testPin('legacy'))
+    network.dropProbability = 0
+    const head = a.consensus.info().heads[0]
+    const other = network.join(testPeerId('legacy-sender'))
+    await other.pubsub.publish(a.consensus.topicName, head.bytes)
+    await waitFor(async () => await b.consensus.state().has(testPin('legacy').cid))
+    assert.equal(network.stats.fetches, 2)
+    assert.deepEqual(headsOf(b), headsOf(a))
   })
 
   it('converges 15 replicas despite 30% of dropped messages', async () => {
