@@ -79,6 +79,8 @@ export function testPeerConfig (folder: string, name: string, secret: string, cl
   if (rest != null) rest.httpListenMultiaddress = ['/ip4/127.0.0.1/tcp/0']
   const pinsvc = config.api.pinsvcapi
   if (pinsvc != null) pinsvc.httpListenMultiaddress = ['/ip4/127.0.0.1/tcp/0']
+  const proxy = config.api.ipfsproxy
+  if (proxy != null) proxy.listenMultiaddress = ['/ip4/127.0.0.1/tcp/0']
   const emb = config.ipfsConnector.embedded
   if (emb == null) throw new Error('no embedded section')
   emb.listenMultiaddress = ['/ip4/127.0.0.1/tcp/0']

@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newSecret } from '../helpers/cluster-peers.js'
@@ -156,12 +156,21 @@ describe('a cluster across hosts (network namespaces)', { skip: netnsSkipReason(
     assert.equal(pinned[0].cid, cid)
     await waitFor(async () => (await ctlJSON(b, ['pin', 'ls'])).some((pin) => pin.cid === cid), { timeout: 30_000, interval: 300, message: 'pin ls on host1' })
     await waitPinnedEverywhere(c, cid, [a, b, c])
+
+    // the deployment story's check: `ipfs-cluster-ctl add` on one host, status from another
+    const file = join(b.folder, 'content.txt')
+    await writeFile(file, 'added with ipfs-cluster-ctl add on host1\n')
+    const added = await b.host.run(process.execPath, [CTL_BIN, 'add', '--quieter', file], { timeout: 30_000 })
+    assert.equal(added.code, 0, added.stderr)
+    const addedCid = added.stdout.trim()
+    assert.match(addedCid, /^(Qm|baf)\w+$/)
+    await waitPinnedEverywhere(a, addedCid, [a, b, c])
   })
 
   it('a peer with another secret stays out, and the peer it tried logs one clear line', async () => {
     startDaemon(x, ['--bootstrap', a.addr])
     const failed = await current(x).waitLine(/bootstrap to .* failed/)
-    assert.match(failed, /\tWARN\tcluster\tbootstrap to \/ip4\/.*\/tcp\/9096\/p2p\/.* failed: could not connect to .*: check that both peers use the same cluster secret\)$/)
+    assert.match(failed, /\tWARN\tcluster\tbootstrap to \/ip4\/.*\/tcp\/9096\/p2p\/.* failed: could not connect to .*[(:] ?check that both peers use the same cluster secret\)$/)
     const line = await waitFor(() => current(a).lines.find((l) => l.includes('rejected connection')), { message: 'a rejection line on host0' })
     assert.match(line, new RegExp(`\\tWARN\\tp2p\\trejected connection from /ip4/${x.host.address.replace(/\./g, '\\.')}/tcp/\\d+: secure handshake failed \\(the remote peer probably uses a different cluster secret\\)$`))
     assert.equal(current(a).lines.filter((l) => l.includes('rejected connection')).length, 1)
