@@ -42,6 +42,9 @@ async function initPeer (host: TestHost, secret: string, extraEnv: NodeJS.Proces
     CLUSTER_SECRET: secret,
     CLUSTER_PEERNAME: host.name,
     CLUSTER_LISTENMULTIADDRESS: `/ip4/${host.address}/tcp/9096`,
+    // no mDNS (default 10 s): peers must find each other through --bootstrap
+    // and the peerstore file; the mDNS suite below turns it on
+    CLUSTER_MDNSINTERVAL: '0s',
     // shorter than the defaults (15 s, 1 min) so that a partition shows
     // quickly; TEST_NETNS_DEFAULTS=1 keeps the defaults
     ...(process.env.TEST_NETNS_DEFAULTS === '1' ? {} : { CLUSTER_MONITORPINGINTERVAL: '2s', CLUSTER_CRDT_REBROADCASTINTERVAL: '5s' }),
