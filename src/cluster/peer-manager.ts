@@ -50,6 +50,11 @@ export interface PeerManagerComponents {
   peerset?: (options?: AbortOptions) => Promise<string[]>
   /** Peers that entered the peerset since the previous watch round. */
   onNewPeers?: (peers: string[]) => void
+  /**
+   * A known peer dialled at start answered (the reference logs a ping
+   * metric for it so it is in the peerset at once).
+   */
+  onStartupConnect?: (peer: string) => void
 }
 
 export interface PeerManagerInit {
@@ -121,23 +126,30 @@ export class PeerManager implements Startable {
   private async dialKnown (max: number): Promise<void> {
     const connected = new Set(this.components.host.connectedPeers())
     const targets = this.priority.filter((p) => !connected.has(p)).slice(0, max)
-    await Promise.all(targets.map(async (peer) => { await this.dial(peer) }))
+    await Promise.all(targets.map(async (peer) => {
+      if (await this.dial(peer)) this.components.onStartupConnect?.(peer)
+    }))
   }
 
-  /** Dials a peer unless a dial is running or its backoff is not over. */
-  private async dial (peer: string): Promise<void> {
+  /**
+   * Dials a peer unless a dial is running or its backoff is not over.
+   * True when the dial succeeded.
+   */
+  private async dial (peer: string): Promise<boolean> {
     const { host } = this.components
-    if (this.dialing.has(peer) || this.controller.signal.aborted) return
+    if (this.dialing.has(peer) || this.controller.signal.aborted) return false
     const b = this.backoff.get(peer)
-    if (b != null && Date.now() < b.next) return
+    if (b != null && Date.now() < b.next) return false
     this.dialing.add(peer)
     try {
       await host.connect(peer, { signal: this.controller.signal })
       this.backoff.delete(peer)
+      return true
     } catch (err) {
       const delay = b == null ? MIN_BACKOFF : Math.min(b.delay * 2, MAX_BACKOFF)
       this.backoff.set(peer, { next: Date.now() + delay, delay })
       this.log.debug('could not connect to %s: %s', peer, (err as Error).message)
+      return false
     } finally {
       this.dialing.delete(peer)
     }

@@ -322,6 +322,9 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
       })().catch(() => {})
     },
     peerset: async (o) => await consensus.peers(o),
+    onStartupConnect: (remote) => {
+      void monitor.logMetric(newPingMetric(remote, 2 * config.cluster.monitorPingInterval)).catch(() => {})
+    },
     onNewPeers: (peers) => {
       if (!cluster.isReady) return
       for (const p of peers) connectIPFSTo(p)
