@@ -5,6 +5,7 @@ import { isAuthorizationError, multiCall } from '../rpc/index.js'
 import { repeatingTask } from '../utils/repeating-task.js'
 import { decodePingValue } from '../monitor/index.js'
 import { clusterErrorInfo, syntheticPinInfo } from './pin-info.js'
+import { mergeStatusStreams } from './status-merge.js'
 import type { AddedOutput, Alert, BandwidthByProtocol, ConnectGraph, GlobalPinInfo, GlobalRepoGC, ID, IPFSID, IPFSRepoStat, Metric, PeerIdString, Pin, PinInfo, PinOptions, RepoGC, Version } from '../api/index.js'
 import type { ClusterConfig } from '../config/types.js'
 import type { AbortOptions, AddEntry, AddParams, ClusterAPI, ComponentLogger, Consensus, Informer, IPFSConnector, Logger, PeerMonitor, PinTracker, ProgressOptions, Startable } from '../interfaces.js'
@@ -22,7 +23,7 @@ export interface ClusterHostInfo {
   /** Our listen addresses, each with `/p2p/<id>`. */
   addresses(): string[]
   /** Known addresses of a peer (with `/p2p/<id>`). */
-  peerAddresses(peer: PeerIdString): string[]
+  peerAddresses(peer: PeerIdString): Promise<string[]>
   bandwidthByProtocol?(): BandwidthByProtocol
 }
 
@@ -172,7 +173,7 @@ export class Cluster implements ClusterAPI, Startable {
     const peerAddrs: string[] = []
     if (peers != null && host != null) {
       for (const p of peers) {
-        if (p !== peerId) peerAddrs.push(...host.peerAddresses(p))
+        if (p !== peerId) peerAddrs.push(...await host.peerAddresses(p))
       }
     }
     return {
@@ -497,40 +498,28 @@ export class Cluster implements ClusterAPI, Startable {
   }
 
   /**
-   * Streams PinInfos from every member and merges them per CID. With a
-   * single member, items are streamed through without buffering.
+   * Streams PinInfos from every member and merges them per CID with a
+   * k-way merge in state key order (see status-merge.ts): memory holds one
+   * item per member, not the pinset. With a single member, items are
+   * streamed through.
    */
   private async * fanOutStream (method: 'PinTracker.StatusAll' | 'Cluster.RecoverAllLocal', arg: number | null, options?: AbortOptions): AsyncGenerator<GlobalPinInfo> {
     const members = this.init.followerMode ? [this.components.peerId] : await this.components.consensus.peers(options)
-    const call = (peer: PeerIdString): AsyncGenerator<PinInfo> => method === 'PinTracker.StatusAll'
-      ? this.components.rpc.stream(peer, method, arg as number, options)
-      : this.components.rpc.stream(peer, method, null, options)
+    const call = (peer: PeerIdString, signal: AbortSignal): AsyncGenerator<PinInfo> => method === 'PinTracker.StatusAll'
+      ? this.components.rpc.stream(peer, method, arg as number, { signal })
+      : this.components.rpc.stream(peer, method, null, { signal })
 
     if (members.length === 1 && members[0] === this.components.peerId) {
-      for await (const info of call(members[0])) {
+      for await (const info of call(members[0], options?.signal ?? new AbortController().signal)) {
         yield pinInfoToGlobal(info)
       }
       return
     }
-    const merged = new Map<string, GlobalPinInfo>()
-    const failed: Array<{ peer: PeerIdString, err: Error }> = []
-    await Promise.all(members.map(async (peer) => {
-      try {
-        for await (const info of call(peer)) {
-          const key = cidToString(info.cid)
-          merged.set(key, mergePinInfo(merged.get(key), info))
-        }
-      } catch (err) {
-        if (!isAuthorizationError(err)) failed.push({ peer, err: err as Error })
-      }
-    }))
-    for (const g of merged.values()) {
-      for (const { peer, err } of failed) {
-        const e = clusterErrorInfo(g.cid, peer, this.identityOf(peer), err)
-        g.peerMap.set(peer, { ...e })
-      }
-      yield g
-    }
+    yield * mergeStatusStreams(members.map((peer) => ({ peer, open: (signal) => call(peer, signal) })), {
+      signal: options?.signal,
+      errorInfo: (cid, peer, err) => clusterErrorInfo(cid, peer, this.identityOf(peer), err),
+      ignoreError: isAuthorizationError
+    })
   }
 
   private async recoverAllInBackground (signal: AbortSignal): Promise<void> {

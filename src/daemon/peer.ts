@@ -19,7 +19,7 @@ import { createClusterHost } from '../host/index.js'
 import { createDiskInformer, createPinQueueInformer, createTagsInformer } from '../informer/index.js'
 import { createEmbeddedIPFS } from '../ipfsconn/embedded/index.js'
 import { createIPFSHTTPConnector } from '../ipfsconn/ipfshttp/index.js'
-import { createMetricsPusher, createPubsubMonitor, newPingMetric } from '../monitor/index.js'
+import { createMetricsPusher, createPubsubMonitor, METRICS_TOPIC, newPingMetric } from '../monitor/index.js'
 import { createIPFSProxy } from '../ipfsproxy/index.js'
 import { createPinningServiceAPI } from '../pinsvcapi/index.js'
 import { createStatelessPinTracker } from '../pintracker/index.js'
@@ -28,6 +28,7 @@ import { createRPC, multiCall } from '../rpc/index.js'
 import { Libp2pRPCTransport } from '../rpc/libp2p-transport.js'
 import { crdtSettings } from './consensus-config.js'
 import type { Cluster } from '../cluster/index.js'
+import type { RPC } from '../rpc/index.js'
 import type { Identity, PeerConfig } from '../config/types.js'
 import type { AbortOptions, ComponentLogger, Consensus, Informer, IPFSConnector, KVStore, PinTracker, Startable } from '../interfaces.js'
 import type { IPFSID } from '../api/index.js'
@@ -45,6 +46,8 @@ export interface PeerOptions {
 export interface RunningPeer {
   readonly peerId: string
   readonly cluster: Cluster
+  /** The peer's RPC (calls to other peers go through the libp2p host). */
+  readonly rpc: RPC
   /** Resolves when consensus and IPFS are ready. */
   ready(): Promise<void>
   /** Joins the clusters of the `--bootstrap` addresses (logs failures). */
@@ -53,6 +56,8 @@ export interface RunningPeer {
   stop(): Promise<void>
   /** Bound addresses of the HTTP APIs, by section. */
   apiAddresses(): Record<string, string[]>
+  /** The cluster host's listen addresses, each with `/p2p/<id>`. */
+  addresses(): string[]
 }
 
 /** Creates and starts every component of a peer. */
@@ -249,6 +254,57 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   await pusher.start()
   await cluster.start()
 
+  // IPFS daemons of cluster peers connect to each other (what
+  // `connect_swarms` does once after start): also as soon as a cluster peer
+  // connects or enters the peerset, retrying while its IPFS is not ready.
+  const shutdown = new AbortController()
+  const ipfsLinked = new Map<string, number>()
+  const connectIPFSTo = (remote: string, attempt = 0): void => {
+    if (shutdown.signal.aborted || remote === peerId) return
+    const last = ipfsLinked.get(remote)
+    if (attempt === 0 && last != null && Date.now() - last < 5000) return
+    ipfsLinked.set(remote, Date.now())
+    void (async () => {
+      const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(15_000)])
+      const id = await rpc.call(remote, 'Cluster.ID', null, { signal })
+      const addrs = id.ipfs.error === '' && id.ipfs.id !== ''
+        ? (id.ipfs.addresses ?? []).map((a) => a.includes('/p2p/') ? a : `${a}/p2p/${id.ipfs.id}`)
+        : []
+      if (addrs.length === 0) throw new Error(`IPFS of ${remote} is not ready`)
+      await ipfs.connectSwarms(addrs, { signal })
+    })().catch((err: Error) => {
+      log.debug('connecting IPFS to the IPFS of %s: %s', remote, err.message)
+      if (attempt < 5 && !shutdown.signal.aborted) {
+        const t = setTimeout(() => { connectIPFSTo(remote, attempt + 1) }, 1000 * 2 ** attempt)
+        t.unref?.()
+      }
+    })
+  }
+  host.onPeerConnect((remote) => { if (cluster.isReady) connectIPFSTo(remote) })
+
+  // a peer that (re)subscribes to the metrics topic gets our ping and
+  // metrics at once (not after monitor_ping_interval), and the CRDT heads
+  // when it subscribes to the consensus topic
+  let pingSoon: ReturnType<typeof setTimeout> | undefined
+  host.onTopicSubscriber(METRICS_TOPIC, () => {
+    if (pingSoon != null || shutdown.signal.aborted) return
+    pingSoon = setTimeout(() => {
+      pingSoon = undefined
+      if (shutdown.signal.aborted) return
+      void pusher.pushPing().catch(() => {})
+      void pusher.pushNow().catch(() => {})
+    }, 100)
+  })
+  let headsSoon: ReturnType<typeof setTimeout> | undefined
+  host.onTopicSubscriber(crdtConsensus.topicName, () => {
+    if (headsSoon != null || shutdown.signal.aborted) return
+    headsSoon = setTimeout(() => {
+      headsSoon = undefined
+      if (shutdown.signal.aborted) return
+      void crdtConsensus.rebroadcast().catch(() => {})
+    }, 200)
+  })
+
   const peerManager = new PeerManager({
     host,
     rpc,
@@ -264,8 +320,20 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
       void (async () => {
         for await (const _ of tracker.recoverAll()) {}
       })().catch(() => {})
+    },
+    peerset: async (o) => await consensus.peers(o),
+    onStartupConnect: (remote) => {
+      void monitor.logMetric(newPingMetric(remote, 2 * config.cluster.monitorPingInterval)).catch(() => {})
+    },
+    onNewPeers: (peers) => {
+      if (!cluster.isReady) return
+      for (const p of peers) connectIPFSTo(p)
     }
-  }, { peerAddresses: config.cluster.peerAddresses, lowWater: config.cluster.connectionManager.lowWater })
+  }, {
+    peerAddresses: config.cluster.peerAddresses,
+    lowWater: config.cluster.connectionManager.lowWater,
+    watchInterval: Math.min(1000, config.cluster.monitorPingInterval)
+  })
   await peerManager.start()
 
   const refreshIpfsId = async (): Promise<void> => {
@@ -273,11 +341,16 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
     if (id.error === '') ipfsIdCache = id
   }
   void cluster.ready().then(refreshIpfsId).catch(() => {})
+  // peers that connected or entered the peerset before we were ready
+  void cluster.ready().then(async () => {
+    for (const p of new Set([...await consensus.peers(), ...host.connectedPeers()])) connectIPFSTo(p)
+  }).catch(() => {})
 
   let stopped = false
   return {
     peerId,
     cluster,
+    rpc,
     ready: async () => { await cluster.ready() },
     bootstrap: async (addrs) => {
       for (const addr of addrs) {
@@ -289,19 +362,40 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
         }
       }
     },
+    addresses: () => host.addresses(),
     apiAddresses: () => Object.fromEntries(Object.entries(apis).map(([k, v]) => [k, v.addresses()])),
     stop: async () => {
       if (stopped) return
       stopped = true
       for (const api of Object.values(apis)) await api.stop().catch((err) => { log.warn('stopping API: %s', (err as Error).message) })
-      if (cluster.isReady) {
+      shutdown.abort()
+      clearTimeout(pingSoon)
+      clearTimeout(headsSoon)
+      const wasReady = cluster.isReady
+      if (wasReady) {
         await peerManager.savePeerstore().catch((err) => { log.warn('saving peerstore: %s', (err as Error).message) })
+      }
+      // leave_on_shutdown (reference Shutdown): the peer counts as removed
+      // even when consensus cannot remove it (CRDT), so its consensus state
+      // is wiped below and the next start must bootstrap again
+      let removed = false
+      if (config.cluster.leaveOnShutdown && wasReady) {
+        removed = true
+        log.warn('attempting to leave the cluster. This may take some seconds')
+        try {
+          await consensus.rmPeer(peerId)
+        } catch (err) {
+          log.error(`leaving cluster: ${(err as Error).message}`)
+        }
       }
       await peerManager.stop()
       await cluster.stop()
       await pusher.stop()
       await monitor.stop()
       await consensus.stop()
+      if (removed) {
+        await crdtConsensus.clean().catch((err) => { log.error('cleaning consensus: %s', (err as Error).message) })
+      }
       await tracker.stop()
       await ipfs.stop()
       for (const s of started.reverse()) await s.stop().catch(() => {})

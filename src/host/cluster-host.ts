@@ -14,6 +14,9 @@ import type { ComponentLogger as AppComponentLogger, Logger, PubSub, Startable }
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 
+/** Largest yamux stream window (bytes). */
+const MAX_STREAM_WINDOW = 2 * 1024 * 1024
+
 /** mDNS service tag of the reference. */
 export const MDNS_SERVICE_TAG = '_ipfs-cluster-discovery._udp'
 
@@ -41,8 +44,14 @@ export interface ClusterHost extends Startable {
   readonly pubsub: PubSub
   /** Listen addresses with `/p2p/<id>`. */
   addresses(): string[]
-  /** Known addresses of a peer with `/p2p/<id>`. */
-  peerAddresses(peer: string): string[]
+  /**
+   * Known addresses of a peer with `/p2p/<id>`: its listen addresses from
+   * the peer store (learned through identify, bootstrap, the peerstore
+   * file), else the remote addresses of open connections.
+   */
+  peerAddresses(peer: string): Promise<string[]>
+  /** Transport addresses (without `/p2p/`) from the peer store. */
+  storedAddresses(peer: string): Promise<string[]>
   /** Peers with an open connection. */
   connectedPeers(): string[]
   /** Adds an address to the peer store (with `/p2p/<id>`). */
@@ -51,6 +60,8 @@ export interface ClusterHost extends Startable {
   connect(target: string, options?: { signal?: AbortSignal }): Promise<void>
   /** Called when a peer connects (after identify). */
   onPeerConnect(handler: (peer: string) => void): void
+  /** Called when a connected peer subscribes to `topic`. */
+  onTopicSubscriber(topic: string, handler: (peer: string) => void): void
 }
 
 /**
@@ -63,6 +74,7 @@ class ClusterHostImpl implements ClusterHost {
   private readonly log: Logger
   private readonly handlers = new Map<string, Set<(data: Uint8Array, from: string) => void>>()
   private readonly connectHandlers: Array<(peer: string) => void> = []
+  private readonly subscriberHandlers: Array<{ topic: string, handler: (peer: string) => void }> = []
   readonly pubsub: PubSub
 
   constructor (private readonly components: ClusterHostComponents, private readonly init: ClusterHostInit) {
@@ -111,7 +123,9 @@ class ClusterHostImpl implements ClusterHost {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       logger: libp2pLogger({ log: this.log, privateNetwork: psk != null }),
-      streamMuxers: [yamux()],
+      // a stream window below the muxer's 4 MiB read buffer limit: a paused
+      // reader (see the RPC transport) never overflows
+      streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW } })],
       ...(psk != null ? { connectionProtector: preSharedKey({ psk }) } : {}),
       connectionManager: {
         maxConnections: Math.max(init.connectionManager.highWater, 10),
@@ -145,7 +159,27 @@ class ClusterHostImpl implements ClusterHost {
     }
     this.libp2p.addEventListener('peer:identify', (evt) => {
       const peer = evt.detail.peerId.toString()
-      for (const h of this.connectHandlers) h(peer)
+      for (const h of this.connectHandlers) {
+        try {
+          h(peer)
+        } catch (err) {
+          this.log.debug('peer connect handler failed: %s', (err as Error).message)
+        }
+      }
+    })
+    this.libp2p.services.pubsub.addEventListener('subscription-change', (evt) => {
+      const peer = evt.detail.peerId.toString()
+      for (const sub of evt.detail.subscriptions) {
+        if (!sub.subscribe) continue
+        for (const { topic, handler } of this.subscriberHandlers) {
+          if (topic !== sub.topic) continue
+          try {
+            handler(peer)
+          } catch (err) {
+            this.log.debug('topic subscriber handler failed: %s', (err as Error).message)
+          }
+        }
+      }
     })
     this.libp2p.addEventListener('peer:discovery', (evt) => {
       // mDNS discoveries: dial them (the reference adds them with a "connected" TTL)
@@ -182,12 +216,19 @@ class ClusterHostImpl implements ClusterHost {
     return this.libp2p.getMultiaddrs().map((ma) => ma.toString()).sort()
   }
 
-  peerAddresses (peer: string): string[] {
-    return this.knownAddrs(peer).map((a) => `${a}/p2p/${peer}`)
+  async peerAddresses (peer: string): Promise<string[]> {
+    let addrs = await this.storedAddresses(peer)
+    if (addrs.length === 0) addrs = this.connectionAddrs(peer)
+    return addrs.map((a) => `${a}/p2p/${peer}`)
   }
 
-  private knownAddrs (peer: string): string[] {
-    const conns = this.libp2p.getConnections(peerIdFromString(peer))
+  private connectionAddrs (peer: string): string[] {
+    let conns
+    try {
+      conns = this.libp2p.getConnections(peerIdFromString(peer))
+    } catch {
+      return []
+    }
     const out = new Set<string>()
     for (const c of conns) out.add(stripPeerId(c.remoteAddr.toString()))
     return [...out].sort()
@@ -233,6 +274,10 @@ class ClusterHostImpl implements ClusterHost {
   onPeerConnect (handler: (peer: string) => void): void {
     this.connectHandlers.push(handler)
   }
+
+  onTopicSubscriber (topic: string, handler: (peer: string) => void): void {
+    this.subscriberHandlers.push({ topic, handler })
+  }
 }
 
 /** The reference writes a QUIC address in default configs but only serves TCP. */
@@ -240,6 +285,6 @@ function isServedTransport (addr: string): boolean {
   return !addr.includes('/udp/') && !addr.includes('/quic')
 }
 
-export function createClusterHost (components: ClusterHostComponents, init: ClusterHostInit): ClusterHost & { storedAddresses(peer: string): Promise<string[]> } {
+export function createClusterHost (components: ClusterHostComponents, init: ClusterHostInit): ClusterHost {
   return new ClusterHostImpl(components, init)
 }

@@ -1,9 +1,10 @@
 /**
  * A libp2p ComponentLogger that keeps libp2p quiet (its own debug output
  * goes to our `p2p` facility at debug level) and turns failed inbound
- * connection upgrades into one clear WARN line per remote address and
- * minute. With a private network, a failed upgrade almost always means the
- * remote peer uses another cluster secret.
+ * connection upgrades into one clear WARN line per remote host (IP address,
+ * whatever the source port) every 10 minutes: a peer with another secret
+ * keeps redialling. With a private network, a failed upgrade almost always
+ * means the remote peer uses another cluster secret.
  */
 import { format } from 'node:util'
 import type { Logger as AppLogger } from '../interfaces.js'
@@ -15,6 +16,8 @@ export interface Libp2pLoggerInit {
 }
 
 const UPGRADE_FAILED = 'failed to upgrade %s connection %s %a - %e'
+/** A rejected host is logged again after this long. */
+const REPEAT_AFTER = 10 * 60_000
 
 export function libp2pLogger (init: Libp2pLoggerInit): ComponentLogger {
   const lastLogged = new Map<string, number>()
@@ -22,9 +25,10 @@ export function libp2pLogger (init: Libp2pLoggerInit): ComponentLogger {
   const onError = (formatter: unknown, args: unknown[]): void => {
     if (formatter === UPGRADE_FAILED && args[0] === 'inbound') {
       const from = String(args[2] ?? 'unknown address').replace(/\/p2p\/[^/]+$/, '')
+      const hostKey = from.replace(/\/(tcp|udp)\/\d+.*$/, '')
       const now = Date.now()
-      if (now - (lastLogged.get(from) ?? 0) < 60_000) return
-      lastLogged.set(from, now)
+      if (now - (lastLogged.get(hostKey) ?? -Infinity) < REPEAT_AFTER) return
+      lastLogged.set(hostKey, now)
       if (lastLogged.size > 1000) lastLogged.clear()
       const reason = init.privateNetwork
         ? 'the remote peer probably uses a different cluster secret'
