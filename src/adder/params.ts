@@ -2,7 +2,6 @@
  * Validation of {@link AddParams} into DAG builder options, with the
  * reference's error messages (all InvalidArgumentError).
  */
-import { defaultPinOptions } from '../api/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { DEFAULT_HASH_WINDOW, KUBO_HAMT_FANOUT, KUBO_HAMT_SHARDING_SIZE, KUBO_MAX_LINKS } from './unixfs/block.js'
 import { parseChunker } from './unixfs/chunker.js'
@@ -11,28 +10,6 @@ import type { DagOptions } from './unixfs/block.js'
 import type { AddParams } from '../interfaces.js'
 
 const SHA2_256 = 0x12
-
-/** The defaults of `POST /add` (what the REST API uses for absent query parameters). */
-export function defaultAddParams (): AddParams {
-  return {
-    chunker: 'size-262144',
-    rawLeaves: false,
-    cidVersion: 0,
-    hashFun: 'sha2-256',
-    layout: '',
-    wrapWithDirectory: false,
-    format: 'unixfs',
-    progress: false,
-    noCopy: false,
-    local: false,
-    recursive: false,
-    hidden: false,
-    shard: false,
-    streamChannels: true,
-    noPin: false,
-    pinOptions: defaultPinOptions()
-  }
-}
 
 /** Builder knobs that are not part of AddParams (Kubo's defaults). */
 export interface DagLimits {
@@ -91,3 +68,5 @@ export function addFormat (params: AddParams): 'unixfs' | 'car' {
   if (f === 'car') return 'car'
   throw new InvalidArgumentError('format parameter is invalid')
 }
+
+export { defaultAddParams, DEFAULT_SHARD_SIZE } from '../api/defaults.js'

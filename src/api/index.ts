@@ -7,6 +7,7 @@ export * from './enums.js'
 export * from './encoding.js'
 export * from './types.js'
 export * from './json.js'
+export * from './defaults.js'
 
 /** The version this implementation is a drop-in for. */
 export const VERSION = '1.1.6'

@@ -5,7 +5,6 @@
  */
 import '../polyfill.js'
 import { basename } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { writeFile } from 'node:fs/promises'
 import { parsePeerId, parseCid, tryParsePeerId, cidToString } from '../api/encoding.js'
 import { parseTrackerStatusFilter, pinTypeFromString, TrackerStatus } from '../api/enums.js'
@@ -17,6 +16,7 @@ import { sleep } from '../utils/abort.js'
 import { formatAdded, formatAlert, formatBandwidth, formatError, formatGlobalPinInfo, formatId, formatMetric, formatPin, formatRepoGC } from './ctl/format.js'
 import { makeDot } from './ctl/graph.js'
 import { humanizeBytes } from './ctl/humanize.js'
+import { isMainModule } from './process.js'
 import type { AddedOutputJSON, GlobalPinInfoJSON, PinJSON } from '../api/json.js'
 import type { App, Command, Context, Flag, Writer } from '../cli/index.js'
 import type { ApiAddress, RestClient, UploadProgress } from '../client/index.js'
@@ -948,19 +948,8 @@ of every IPFS daemon.
   }
 }
 
-function isMain (): boolean {
-  if (process.title === PROGRAM_NAME || process.title.startsWith(PROGRAM_NAME + ' ')) return true
-  const argv1 = process.argv[1]
-  if (argv1 == null) return false
-  if (basename(argv1) === PROGRAM_NAME) return true
-  try {
-    return import.meta.url === pathToFileURL(argv1).href
-  } catch {
-    return false
-  }
-}
 
-if (isMain()) {
+if (isMainModule(PROGRAM_NAME, import.meta.url)) {
   // `ipfs-cluster-ctl pin ls | head`: a closed stdout ends the program
   // quietly, like the SIGPIPE death of the reference (128 + 13).
   const onPipeError = (err: NodeJS.ErrnoException): void => {

@@ -12,7 +12,6 @@ import '../polyfill.js'
 import { mkdir, readdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { VERSION, cidToString } from '../api/index.js'
 import { createClient } from '../client/index.js'
 import { applyIdentityEnv, defaultConfigSet, buildPeerConfig, generateIdentity, loadConfig, saveIdentity, serialiseStates } from '../config/index.js'
@@ -20,6 +19,7 @@ import { writeFile0600 } from '../config/files.js'
 import { acquireLock } from '../daemon/lock.js'
 import { createLogger } from '../logging/index.js'
 import { exists } from '../utils/fs.js'
+import { isMainModule, onShutdownSignals } from './process.js'
 import type { Writer } from '../cli/index.js'
 import type { LoadedConfig } from '../config/index.js'
 
@@ -270,11 +270,7 @@ async function run (configFolder: string, name: string, env: Record<string, stri
     const { startPeer } = await import('../daemon/peer.js')
     const peer = await startPeer({ config, identity: loaded.identity, present, logger })
     await new Promise<void>((resolvePromise) => {
-      const register = io.onSignal ?? ((h: (s: string) => void) => {
-        const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
-        const ls = sigs.map((s) => { const l = (): void => { h(s) }; process.on(s, l); return [s, l] as const })
-        return () => { for (const [s, l] of ls) process.removeListener(s, l) }
-      })
+      const register = io.onSignal ?? onShutdownSignals
       const unregister = register(() => {
         unregister()
         peer.stop().then(() => { resolvePromise() }, () => { resolvePromise() })
@@ -319,18 +315,8 @@ async function list (configFolder: string, name: string, env: Record<string, str
   }
 }
 
-function isMain (): boolean {
-  if (process.title === PROGRAM_NAME || process.title.startsWith(PROGRAM_NAME + ' ')) return true
-  const argv1 = process.argv[1]
-  if (argv1 == null) return false
-  try {
-    return import.meta.url === pathToFileURL(argv1).href
-  } catch {
-    return false
-  }
-}
 
-if (isMain()) {
+if (isMainModule(PROGRAM_NAME, import.meta.url)) {
   const code = await runFollow(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })
   process.exitCode = code
   setTimeout(() => process.exit(code), 100).unref()

@@ -9,7 +9,6 @@ import { readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { VERSION, tryParsePeerId } from '../api/index.js'
 import { ExitError, runApp } from '../cli/index.js'
 import { initPeerFolder, loadConfig, parseMultiaddr } from '../config/index.js'
@@ -18,6 +17,7 @@ import type { OfflineState } from '../daemon/offline.js'
 import { CLUSTER_FACILITIES, createLogger, LogLevelFormatError, parseLogLevels } from '../logging/index.js'
 import { multiaddrToSocket } from '../utils/multiaddr.js'
 import { exists } from '../utils/fs.js'
+import { isMainModule, onShutdownSignals } from './process.js'
 import type { App, Context, Writer } from '../cli/index.js'
 import type { LoadedConfig } from '../config/index.js'
 import type { ExecutionLock } from '../daemon/lock.js'
@@ -210,6 +210,18 @@ export async function runService (argv: string[], io: ServiceIO): Promise<number
     }
   }
 
+  /** Runs `fn` on the offline state, holding the lock. */
+  const withOffline = async (fn: (st: OfflineState) => Promise<void>): Promise<void> => {
+    await withLock(async () => {
+      const st = await openOffline(load)
+      try {
+        await fn(st)
+      } finally {
+        await st.close()
+      }
+    })
+  }
+
   const load = async (): Promise<LoadedConfig> => {
     try {
       const loaded = await loadConfig({ folder: state.folder, env, logger: state.logger })
@@ -314,11 +326,8 @@ forces either.`,
                 name: 'info',
                 usage: 'Print information about the CRDT store',
                 action: async () => {
-                  await withLock(async () => {
-                    const st = await openOffline(load)
-                    try {
-                      io.stdout.write(await st.info())
-                    } finally { await st.close() }
+                  await withOffline(async (st) => {
+                    io.stdout.write(await st.info())
                   })
                 }
               },
@@ -327,15 +336,14 @@ forces either.`,
                 usage: 'Write the CRDT-DAG as DOT file',
                 flags: [{ type: 'string', name: 'file', aliases: ['f'], usage: 'writes to an output file' }],
                 action: async (ctx) => {
-                  await withLock(async () => {
-                    const st = await openOffline(load)
+                  await withOffline(async (st) => {
                     try {
                       const out = ctx.string('file') === '' ? io.stdout : createWriteStream(ctx.string('file'))
                       await st.dot((s) => { out.write(s) })
                       if (out !== io.stdout) await new Promise<void>((r) => { (out as NodeJS.WritableStream).end(() => { r() }) })
                     } catch (err) {
                       throw fatal('generating graph', err)
-                    } finally { await st.close() }
+                    }
                   })
                 }
               },
@@ -343,12 +351,9 @@ forces either.`,
                 name: 'mark-dirty',
                 usage: 'Marks the CRDT-store as dirty',
                 action: async () => {
-                  await withLock(async () => {
-                    const st = await openOffline(load)
-                    try {
-                      await st.markDirty()
-                      io.stdout.write("Datastore marked 'dirty'\n")
-                    } finally { await st.close() }
+                  await withOffline(async (st) => {
+                    await st.markDirty()
+                    io.stdout.write("Datastore marked 'dirty'\n")
                   })
                 }
               },
@@ -356,12 +361,9 @@ forces either.`,
                 name: 'mark-clean',
                 usage: 'Marks the CRDT-store as clean',
                 action: async () => {
-                  await withLock(async () => {
-                    const st = await openOffline(load)
-                    try {
-                      await st.markClean()
-                      io.stdout.write("Datastore marked 'clean'\n")
-                    } finally { await st.close() }
+                  await withOffline(async (st) => {
+                    await st.markClean()
+                    io.stdout.write("Datastore marked 'clean'\n")
                   })
                 }
               }
@@ -372,26 +374,23 @@ forces either.`,
             usage: 'Export the state to a JSON file',
             flags: [{ type: 'string', name: 'file', aliases: ['f'], usage: 'writes to an output file' }],
             action: async (ctx) => {
-              await withLock(async () => {
-                const st = await openOffline(load)
-                try {
-                  const file = ctx.string('file')
-                  let out: NodeJS.WritableStream = io.stdout as unknown as NodeJS.WritableStream
-                  if (file !== '') {
-                    try {
-                      out = createWriteStream(file)
-                    } catch (err) {
-                      throw fatal('creating output file', err)
-                    }
-                  }
+              await withOffline(async (st) => {
+                const file = ctx.string('file')
+                let out: NodeJS.WritableStream = io.stdout as unknown as NodeJS.WritableStream
+                if (file !== '') {
                   try {
-                    const n = await st.exportTo(out, (count) => { log.debug(`exported ${count} pins`) })
-                    if (file !== '') await new Promise<void>((r) => { out.end(() => { r() }) })
-                    log.info(`state successfully exported (${n} pins)`)
+                    out = createWriteStream(file)
                   } catch (err) {
-                    throw fatal('exporting state', err)
+                    throw fatal('creating output file', err)
                   }
-                } finally { await st.close() }
+                }
+                try {
+                  const n = await st.exportTo(out, (count) => { log.debug(`exported ${count} pins`) })
+                  if (file !== '') await new Promise<void>((r) => { out.end(() => { r() }) })
+                  log.info(`state successfully exported (${n} pins)`)
+                } catch (err) {
+                  throw fatal('exporting state', err)
+                }
               })
             }
           },
@@ -409,33 +408,30 @@ forces either.`,
               if (!ctx.bool('force') && !await yesNo(io, 'The pinset (state) of this peer will be replaced. Continue? [y/n]:')) {
                 return
               }
-              await withLock(async () => {
-                const st = await openOffline(load)
+              await withOffline(async (st) => {
+                const file = ctx.args[0]
+                let input: NodeJS.ReadableStream
+                if (file != null && file !== '') {
+                  if (!await exists(file)) throw fatal('reading import file', new Error(`open ${file}: no such file or directory`))
+                  input = createReadStream(file)
+                } else {
+                  io.stdout.write('reading from stdin, Ctrl-D to finish\n')
+                  input = io.stdin ?? process.stdin
+                }
+                const allocations = ctx.string('allocations') === ''
+                  ? []
+                  : ctx.string('allocations').split(',').map((s) => tryParsePeerId(s.trim())).filter((p): p is string => p != null)
                 try {
-                  const file = ctx.args[0]
-                  let input: NodeJS.ReadableStream
-                  if (file != null && file !== '') {
-                    if (!await exists(file)) throw fatal('reading import file', new Error(`open ${file}: no such file or directory`))
-                    input = createReadStream(file)
-                  } else {
-                    io.stdout.write('reading from stdin, Ctrl-D to finish\n')
-                    input = io.stdin ?? process.stdin
-                  }
-                  const allocations = ctx.string('allocations') === ''
-                    ? []
-                    : ctx.string('allocations').split(',').map((s) => tryParsePeerId(s.trim())).filter((p): p is string => p != null)
-                  try {
-                    const n = await st.importFrom(input, {
-                      replicationFactorMin: ctx.int('replication-min'),
-                      replicationFactorMax: ctx.int('replication-max'),
-                      allocations,
-                      onProgress: (count, phase) => { log.debug(`${phase === 'validate' ? 'validated' : 'imported'} ${count} pins`) }
-                    })
-                    log.info(`state successfully imported (${n} pins).  Make sure all peers have consistent states`)
-                  } catch (err) {
-                    throw fatal('importing state', err)
-                  }
-                } finally { await st.close() }
+                  const n = await st.importFrom(input, {
+                    replicationFactorMin: ctx.int('replication-min'),
+                    replicationFactorMax: ctx.int('replication-max'),
+                    allocations,
+                    onProgress: (count, phase) => { log.debug(`${phase === 'validate' ? 'validated' : 'imported'} ${count} pins`) }
+                  })
+                  log.info(`state successfully imported (${n} pins).  Make sure all peers have consistent states`)
+                } catch (err) {
+                  throw fatal('importing state', err)
+                }
               })
             }
           },
@@ -447,14 +443,13 @@ forces either.`,
               if (!ctx.bool('force') && !await yesNo(io, 'The peer state will be removed.  Existing pins may be lost. Continue? [y/n]:')) {
                 return
               }
-              await withLock(async () => {
-                const st = await openOffline(load)
+              await withOffline(async (st) => {
                 try {
                   await st.cleanup()
                   log.info('data correctly cleaned up')
                 } catch (err) {
                   throw fatal('cleaning state', err)
-                } finally { await st.close() }
+                }
               })
             }
           }
@@ -621,7 +616,7 @@ async function daemonCommand (
     let signals = 0
     let stopRequested: ((signal: string) => void) | undefined
     const stopWanted = new Promise<string>((resolvePromise) => { stopRequested = resolvePromise })
-    const unregister = (io.onSignal ?? processSignals)((signal: string) => {
+    const unregister = (io.onSignal ?? onShutdownSignals)((signal: string) => {
       signals++
       if (signals === 1) {
         log.info(`received ${signal}: shutting down`)
@@ -656,32 +651,10 @@ async function daemonCommand (
   })
 }
 
-function processSignals (handler: (signal: string) => void): () => void {
-  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
-  const listeners = sigs.map((s) => {
-    const l = (): void => { handler(s) }
-    process.on(s, l)
-    return [s, l] as const
-  })
-  return () => {
-    for (const [s, l] of listeners) process.removeListener(s, l)
-  }
-}
-
 export { CLUSTER_FACILITIES }
 
-function isMain (): boolean {
-  if (process.title === PROGRAM_NAME || process.title.startsWith(PROGRAM_NAME + ' ')) return true
-  const argv1 = process.argv[1]
-  if (argv1 == null) return false
-  try {
-    return import.meta.url === pathToFileURL(argv1).href
-  } catch {
-    return false
-  }
-}
 
-if (isMain()) {
+if (isMainModule(PROGRAM_NAME, import.meta.url)) {
   const code = await runService(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env })
   process.exitCode = code
   // do not wait for lingering sockets or timers

@@ -11,11 +11,11 @@ import { defaultPinOptions } from '../api/json.js'
 import { InvalidArgumentError } from '../errors.js'
 import { parseGoBool as goParseBool } from '../config/strconv.js'
 import { parseGoDuration } from './duration.js'
+import { defaultAddParams, DEFAULT_SHARD_SIZE } from '../api/defaults.js'
 import type { PinOptions } from '../api/types.js'
 import type { AddParams } from '../interfaces.js'
 
 /** Default shard size of `/add` when `shard-size` is absent (quirk #3 fixed). */
-export const DEFAULT_SHARD_SIZE = 104857600
 
 /** `q.Get(name)` of Go: the first value, or '' when absent. */
 export function queryGet (q: URLSearchParams, name: string): string {
@@ -171,27 +171,6 @@ export function parsePinOptionsQuery (q: URLSearchParams, init: PinOptionsQueryI
   return po
 }
 
-/** Default parameters of an add (Go `DefaultAddParams`, shard size 100 MiB). */
-export function defaultAddParams (): AddParams {
-  return {
-    chunker: 'size-262144',
-    rawLeaves: false,
-    cidVersion: 0,
-    hashFun: 'sha2-256',
-    layout: '',
-    wrapWithDirectory: false,
-    format: 'unixfs',
-    progress: false,
-    noCopy: false,
-    local: false,
-    recursive: false,
-    hidden: false,
-    shard: false,
-    streamChannels: true,
-    noPin: false,
-    pinOptions: { ...defaultPinOptions(), shardSize: DEFAULT_SHARD_SIZE }
-  }
-}
 
 /**
  * Add parameters from query parameters (HTTP spec §4.6): PinOptions (mode
@@ -241,3 +220,5 @@ export function parseAddParams (q: URLSearchParams, init: PinOptionsQueryInit = 
   params.noPin = boolParam(q, 'no-pin', params.noPin)
   return params
 }
+
+export { defaultAddParams, DEFAULT_SHARD_SIZE }

@@ -95,7 +95,9 @@ describe('sharded adds', () => {
 
   it('shard-size 0 fails: block does not fit in an empty shard; nothing pinned', async () => {
     const fc = fakeCluster()
-    await assert.rejects(collect(fc.adder.add(fromArray([fileEntry('f', pseudoRandom(1000, 1))]), params({ shard: true }))), { message: "block doesn't fit in empty shard: shard size too small?" })
+    const p = params({ shard: true })
+    p.pinOptions = { ...p.pinOptions, shardSize: 0 }
+    await assert.rejects(collect(fc.adder.add(fromArray([fileEntry('f', pseudoRandom(1000, 1))]), p)), { message: "block doesn't fit in empty shard: shard size too small?" })
     assert.equal(fc.pins.length, 0)
     assert.equal(fc.allocateCalls.length, 1)
   })
