@@ -22,9 +22,11 @@ export function libp2pLogger (init: Libp2pLoggerInit): ComponentLogger {
   const onError = (formatter: unknown, args: unknown[]): void => {
     if (formatter === UPGRADE_FAILED && args[0] === 'inbound') {
       const from = String(args[2] ?? 'unknown address').replace(/\/p2p\/[^/]+$/, '')
+      // one line per remote host: every new connection comes from another source port
+      const key = from.replace(/\/(tcp|udp)\/\d+.*$/, '')
       const now = Date.now()
-      if (now - (lastLogged.get(from) ?? 0) < 60_000) return
-      lastLogged.set(from, now)
+      if (now - (lastLogged.get(key) ?? 0) < 60_000) return
+      lastLogged.set(key, now)
       if (lastLogged.size > 1000) lastLogged.clear()
       const reason = init.privateNetwork
         ? 'the remote peer probably uses a different cluster secret'
