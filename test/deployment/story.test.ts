@@ -18,6 +18,9 @@
  *   address, no `CLUSTER_PEERNAME` (its hostname, set in a UTS namespace,
  *   is the peer name) and a secret of its own: it tries to join A's
  *   cluster and must be refused.
+ * - host D: a js-ipfs daemon on 127.0.0.1:5001 and no IPFS variable at all
+ *   (a container with `--network host`, Kubo on the host): the first
+ *   start finds and uses that daemon.
  *
  * mDNS is off (`CLUSTER_MDNSINTERVAL=0`): the peers find each other only the
  * way the story says. `STORY_LOGS=1` prints every peer's output at the end.
@@ -83,16 +86,19 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
   let A: TestHost
   let B: TestHost
   let C: TestHost
+  let D: TestHost
   let dir: string
   const ipfs: JsIpfsDaemon[] = []
   let ipfsA: JsIpfsDaemon
   let ipfsB: JsIpfsDaemon
+  let ipfsD: JsIpfsDaemon
   const daemons: Array<{ name: string, daemon: Daemon }> = []
   const volume: Record<string, string> = {}
   const image = imageEnv()
   let secret: string
   let idA: string
   let cid: string
+  let peerA: Daemon
   let peerB: Daemon
   let peerC: Daemon
   const hostnameC = randomBytes(6).toString('hex') // what Docker makes a container's hostname: its short ID
@@ -134,17 +140,19 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'story-'))
-    net = await createTestNetwork({ hosts: 3 })
-    ;[A, B, C] = net.hosts
+    net = await createTestNetwork({ hosts: 4 })
+    ;[A, B, C, D] = net.hosts
     for (const h of net.hosts) {
       volume[h.name] = join(dir, `${h.name}-volume`)
       await mkdir(volume[h.name])
     }
-    // the prerequisite: an IPFS daemon on hosts A and B, API on <host>:5001, swarm on <host>:4001
-    const started = await Promise.allSettled([A, B].map(async (h) => await startJsIpfs({ host: h.address, apiPort: 5001, swarmPort: 4001, exec: h.exec, startTimeout: 90_000 })))
+    // the prerequisite: an IPFS daemon on hosts A and B, API on <host>:5001, swarm on <host>:4001;
+    // on host D, the daemon listens on 127.0.0.1 only
+    const started = await Promise.allSettled([[A, A.address], [B, B.address], [D, '127.0.0.1']].map(async ([h, addr]) =>
+      await startJsIpfs({ host: addr as string, apiPort: 5001, swarmPort: 4001, exec: (h as TestHost).exec, startTimeout: 90_000 })))
     for (const s of started) if (s.status === 'fulfilled') ipfs.push(s.value)
     for (const s of started) if (s.status === 'rejected') throw s.reason
-    ;[ipfsA, ipfsB] = ipfs
+    ;[ipfsA, ipfsB, ipfsD] = ipfs
   })
 
   after(async () => {
@@ -168,6 +176,25 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
     }
   })
 
+  it('step 1, `--network host`: no IPFS variable, a daemon answers at the default 127.0.0.1:5001: the first start uses it', async () => {
+    assert.equal(ipfsD.apiMultiaddr, '/ip4/127.0.0.1/tcp/5001')
+    const d = dockerRun('D', D, ['daemon'], { CLUSTER_SECRET: randomBytes(32).toString('hex'), CLUSTER_PEERNAME: 'peer-d' })
+    await d.waitReady(60_000)
+    assert.equal(d.stdout, [
+      'ipfs-cluster-service version 1.1.6',
+      'No IPFS daemon configured (CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API): using the IPFS daemon at 127.0.0.1:5001 if one answers there, the embedded IPFS node otherwise.',
+      'Initializing default configuration...',
+      ''
+    ].join('\n'))
+    assert.match(d.stderr, /\nIPFS connector: ipfshttp \(a Kubo RPC API answers at \/ip4\/127\.0\.0\.1\/tcp\/5001\)\.\n/)
+    assert.ok(d.stderr.split('\n').map(untimed).includes(`INFO\tcluster\tIPFS is ready. Peer ID: ${ipfsD.peerId}`), d.stderr)
+    const cfg = JSON.parse(await readFile(join(volume.host3, 'service.json'), 'utf8'))
+    assert.deepEqual(Object.keys(cfg.ipfs_connector), ['ipfshttp'])
+    assert.equal(cfg.ipfs_connector.ipfshttp.node_multiaddress, '/ip4/127.0.0.1/tcp/5001')
+    assert.match(await ctlOk(D, ['id']), new RegExp(`\n  > IPFS: ${ipfsD.peerId}\n    - /ip4/127\\.0\\.0\\.1/tcp/4001/p2p/${ipfsD.peerId}\n$`))
+    assert.equal(await d.stop('SIGTERM', 30_000), 0, d.stderr)
+  })
+
   it('step 5: the secret comes from `od -vN 32 -An -tx1 /dev/urandom | tr -d \' \\n\'`', async () => {
     const r = await A.run('sh', ['-c', "od -vN 32 -An -tx1 /dev/urandom | tr -d ' \\n'"])
     assert.equal(r.code, 0, r.stderr)
@@ -176,7 +203,7 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
   })
 
   it('step 7: the first peer starts on host A (IPFS_API, CLUSTER_SECRET, `daemon`): init from the environment, then READY', async () => {
-    const a = dockerRun('A', A, ['daemon'], { IPFS_API: `/ip4/${A.address}/tcp/5001`, CLUSTER_SECRET: secret, CLUSTER_PEERNAME: 'peer-a' })
+    const a = peerA = dockerRun('A', A, ['daemon'], { IPFS_API: `/ip4/${A.address}/tcp/5001`, CLUSTER_SECRET: secret, CLUSTER_PEERNAME: 'peer-a' })
     await a.waitReady(60_000)
     assert.equal(a.stdout, [
       'ipfs-cluster-service version 1.1.6',
@@ -241,8 +268,7 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
       { IPFS_API: '/ip4/127.0.0.1/tcp/5001', CLUSTER_SECRET: otherSecret }, { hostname: hostnameC })
     const failed = await peerC.waitLog(new RegExp(`\tWARN\tcluster\tbootstrap to /ip4/${A.address.replace(/\./g, '\\.')}/tcp/9096/p2p/${idA} failed: (.*)\n`), 60_000)
     assert.match(failed[1], / \(check that both peers use the same cluster secret\)$/)
-    const a = daemons[0].daemon
-    await a.waitLog(new RegExp(`\tWARN\t\\S+\trejected connection from /ip4/${C.address.replace(/\./g, '\\.')}/tcp/\\d+: secure handshake failed \\(the remote peer probably uses a different cluster secret\\)\n`), 30_000)
+    await peerA.waitLog(new RegExp(`\tWARN\t\\S+\trejected connection from /ip4/${C.address.replace(/\./g, '\\.')}/tcp/\\d+: secure handshake failed \\(the remote peer probably uses a different cluster secret\\)\n`), 30_000)
     assert.equal(peerLines(await ctlOk(A, ['peers', 'ls'])).length, 2)
   })
 
@@ -352,18 +378,23 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
     await waitFor(() => peerC.stderr.split('\n').filter((l) => /\tWARN\tipfshttp\t/.test(l)).length >= 2 || !peerC.running,
       { timeout: 30_000, interval: 100, message: 'the repeated warning' })
     assert.ok(peerC.running, peerC.stderr)
+    // the lines, and for how long IPFS has not been ready (seconds, rounded) according to each
     const warnings = peerC.stderr.split('\n').filter((l) => /\tWARN\tipfshttp\t/.test(l)).map(untimed)
-    assert.equal(warnings[0], `WARN\tipfshttp\tcannot reach the IPFS daemon at /ip4/127.0.0.1/tcp/5001 (http://127.0.0.1:5001/api/v0): ${refused}. Retrying every 1s until it answers. ${loopbackHelp}`)
-    assert.equal(warnings[1], `WARN\tipfshttp\tcannot reach the IPFS daemon at /ip4/127.0.0.1/tcp/5001 (http://127.0.0.1:5001/api/v0): ${refused}. Retrying every 1s until it answers (not ready for 10s). ${loopbackHelp}`)
+    const notReadyFor = (line: string): number => Number(/ \(not ready for (\d+)s\)\. /.exec(line)?.[1] ?? 0)
+    const expected = `WARN\tipfshttp\tcannot reach the IPFS daemon at /ip4/127.0.0.1/tcp/5001 (http://127.0.0.1:5001/api/v0): ${refused}. Retrying every 1s until it answers. ${loopbackHelp}`
+    assert.equal(warnings[0].replace(/ \(not ready for \d+s\)\. /, '. '), expected)
+    assert.equal(warnings[1].replace(/ \(not ready for \d+s\)\. /, '. '), expected)
+    assert.ok(notReadyFor(warnings[0]) < 5, warnings[0])
+    assert.ok(notReadyFor(warnings[1]) >= 10 && notReadyFor(warnings[1]) < 20, warnings[1])
   })
 
   it('no ERROR line in any log; C\'s retries are rejected with one line per minute on A', () => {
-    assert.equal(daemons.length, 4)
+    assert.equal(daemons.length, 5)
     for (const { name, daemon } of daemons) {
       assert.deepEqual(daemon.stderr.split('\n').filter((l) => ERROR_LINE.test(l)), [], `${name} logged errors`)
       assert.doesNotMatch(daemon.stdout + daemon.stderr, /\bERROR\b/, `${name}`)
     }
-    const rejected = daemons[0].daemon.stderr.split('\n').filter((l) => l.includes('\trejected connection from '))
+    const rejected = peerA.stderr.split('\n').filter((l) => l.includes('\trejected connection from '))
     assert.ok(rejected.length >= 1)
     const times = rejected.map((l) => Date.parse(l.split('\t')[0]))
     for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 60_000, rejected.join('\n'))
