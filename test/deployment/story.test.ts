@@ -248,6 +248,9 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
     await peerB.waitLog(new RegExp(`\tINFO\tcluster\tBootstrapping to /ip4/${A.address.replace(/\./g, '\\.')}/tcp/9096/p2p/${idA}\n`))
     const idB = JSON.parse(await readFile(join(volume.host1, 'identity.json'), 'utf8')).id as string
     await peerB.waitLog(new RegExp(`\tINFO\tpstoremgr\t${idB}: joined ${idA}'s cluster\n`))
+    // saved in the volume right after the join (not only at a graceful stop)
+    await waitFor(async () => (await readFile(join(volume.host1, 'peerstore'), 'utf8')).split('\n').includes(`/ip4/${A.address}/tcp/9096/p2p/${idA}`),
+      { timeout: 10_000, interval: 100, message: 'A in B\'s peerstore file' })
     // both see each other, seen from either host
     for (const h of [A, B]) {
       await waitFor(async () => {
@@ -329,7 +332,7 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
     const peerstore = await readFile(join(volume.host1, 'peerstore'), 'utf8')
     assert.ok(peerstore.split('\n').includes(`/ip4/${A.address}/tcp/9096/p2p/${idA}`), peerstore)
 
-    const b2 = dockerRun('B (restarted)', B, ['daemon'], { IPFS_API: `/ip4/${B.address}/tcp/5001`, CLUSTER_SECRET: secret, CLUSTER_PEERNAME: 'peer-b' })
+    const b2 = peerB = dockerRun('B (restarted)', B, ['daemon'], { IPFS_API: `/ip4/${B.address}/tcp/5001`, CLUSTER_SECRET: secret, CLUSTER_PEERNAME: 'peer-b' })
     await b2.waitReady(60_000)
     assert.equal(b2.stdout, ['ipfs-cluster-service version 1.1.6', `Found IPFS cluster configuration at ${volume.host1}`, ''].join('\n'))
     assert.doesNotMatch(b2.stderr, /Bootstrapping/)
@@ -354,6 +357,21 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
       const s = peerStatuses(await ctlOk(B, ['status', added[1]]))
       return s['peer-a'] === 'PINNED' && s['peer-b'] === 'PINNED'
     }, { timeout: 60_000, interval: 250, message: 'the new content PINNED on both peers' })
+  })
+
+  it('`docker restart` keeps `--bootstrap`: starting with it again, once in the cluster, changes nothing', async () => {
+    const idB = JSON.parse(await readFile(join(volume.host1, 'identity.json'), 'utf8')).id as string
+    assert.equal(await peerB.stop('SIGTERM', 30_000), 0, peerB.stderr)
+    const b3 = dockerRun('B (restarted with --bootstrap)', B, ['daemon', '--bootstrap', `/ip4/${A.address}/tcp/9096/ipfs/${idA}`],
+      { IPFS_API: `/ip4/${B.address}/tcp/5001`, CLUSTER_SECRET: secret, CLUSTER_PEERNAME: 'peer-b' })
+    await b3.waitReady(60_000)
+    await b3.waitLog(new RegExp(`\tINFO\tpstoremgr\t${idB}: joined ${idA}'s cluster\n`))
+    await waitFor(async () => {
+      const lines = peerLines(await ctlOk(B, ['peers', 'ls']))
+      return lines.length === 2 && lines.every((l) => l.endsWith('| Sees 1 other peers'))
+    }, { timeout: 60_000, interval: 250, message: 'peers ls on B after the second restart' })
+    assert.deepEqual(peerStatuses(await ctlOk(B, ['status', cid])), { 'peer-a': 'PINNED', 'peer-b': 'PINNED' })
+    assert.equal(peerLines(await ctlOk(A, ['peers', 'ls'])).length, 2)
   })
 
   it('peer C (default IPFS_API, nothing listens): runs, answers id/version with its hostname as peer name, and logs what to do', async () => {
@@ -389,7 +407,7 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
   })
 
   it('no ERROR line in any log; C\'s retries are rejected with one line per minute on A', () => {
-    assert.equal(daemons.length, 5)
+    assert.equal(daemons.length, 6)
     for (const { name, daemon } of daemons) {
       assert.deepEqual(daemon.stderr.split('\n').filter((l) => ERROR_LINE.test(l)), [], `${name} logged errors`)
       assert.doesNotMatch(daemon.stdout + daemon.stderr, /\bERROR\b/, `${name}`)
