@@ -102,7 +102,8 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
   let peerB: Daemon
   let peerC: Daemon
   const hostnameC = randomBytes(6).toString('hex') // what Docker makes a container's hostname: its short ID
-  const content = `hello from the deployment story ${randomBytes(4).toString('hex')}\n`
+  /** What `echo hello | sudo tee ~/.ipfs-cluster/content.txt` writes (docs/DEPLOYMENT.md step 10). */
+  const content = 'hello\n'
 
   /** `ipfs-cluster-ctl <args>` inside a host (as `docker exec <c> ipfs-cluster-ctl <args>`). */
   async function ctl (host: TestHost, args: string[]): Promise<RunResult> {
@@ -276,8 +277,10 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
   })
 
   it('step 10: `add <A\'s volume>/content.txt` on A prints the CID; on B `pin ls` lists it and `status` shows PINNED on both peers by name', async () => {
-    await writeFile(join(volume.host0, 'content.txt'), content)
+    const echo = await A.run('sh', ['-c', 'echo hello > "$0"/content.txt', volume.host0])
+    assert.equal(echo.code, 0, echo.stderr)
     const expected = (await unixfsAdd([{ path: 'content.txt', content: new TextEncoder().encode(content) }]))[0].cid.toString()
+    assert.equal(expected, 'QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN') // the CID docs/DEPLOYMENT.md shows
     assert.equal(await ctlOk(A, ['add', join(volume.host0, 'content.txt')]), `added ${expected} content.txt\n`)
     cid = expected
 
@@ -350,7 +353,7 @@ describe('the deployment story, steps 1–10, on hosts in network namespaces', {
     assert.deepEqual(peerStatuses(await ctlOk(B, ['status', cid])), { 'peer-a': 'PINNED', 'peer-b': 'PINNED' })
 
     // and it takes part: new content added on A is pinned on B
-    await writeFile(join(volume.host0, 'content2.txt'), content + content)
+    await writeFile(join(volume.host0, 'content2.txt'), `more content ${randomBytes(8).toString('hex')}\n`)
     const added = /^added (\S+) content2\.txt\n$/.exec(await ctlOk(A, ['add', join(volume.host0, 'content2.txt')]))
     assert.ok(added != null)
     await waitFor(async () => {
