@@ -1,7 +1,7 @@
 /**
  * The deployment story (`/work/shared/reference/deployment-story.md`,
  * docs/DEPLOYMENT.md "Docker, step by step"), steps 1–10, reproduced on
- * three hosts, each a network namespace with its own address and volume
+ * four hosts, each a network namespace with its own address and volume
  * folder. No Docker engine: `docker/entrypoint.sh` runs directly inside the
  * host's namespace with the image's environment (the final stage's `ENV` of
  * the Dockerfile), `IPFS_CLUSTER_PATH` = the host's volume folder and
