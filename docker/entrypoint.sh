@@ -8,8 +8,9 @@
 #   3. Print the version.
 #   4. No $IPFS_CLUSTER_PATH/service.json yet: `ipfs-cluster-service init --consensus $IPFS_CLUSTER_CONSENSUS`.
 #      init reads the environment itself: CLUSTER_SECRET, CLUSTER_PEERNAME, CLUSTER_PEERS (fixed peerset),
-#      CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API (use that IPFS daemon; with neither, the embedded IPFS
-#      node is used) and every other CLUSTER_* override.
+#      CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API (use that IPFS daemon; with neither, a Kubo RPC API
+#      that answers at 127.0.0.1:5001, e.g. on the host with --network host, else the embedded IPFS node)
+#      and every other CLUSTER_* override.
 #   5. exec ipfs-cluster-service with the container's arguments (default: daemon), each one kept as is.
 #
 # Privilege drop: `setpriv` (util-linux, present in Debian slim images) changes uid/gid/groups and then
@@ -79,7 +80,7 @@ else
       if [ -n "$ipfs_api" ]; then
         echo "This container only runs ipfs-cluster-service. The IPFS daemon at $ipfs_api needs to be run separately!"
       else
-        echo "No IPFS daemon configured (CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API): using the embedded IPFS node."
+        echo "No IPFS daemon configured (CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API): using the IPFS daemon at 127.0.0.1:5001 if one answers there, the embedded IPFS node otherwise."
       fi
       echo "Initializing default configuration..."
       ipfs-cluster-service init --consensus "${IPFS_CLUSTER_CONSENSUS:-crdt}"

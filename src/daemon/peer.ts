@@ -359,7 +359,10 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
           await peerManager.join(addr)
         } catch (err) {
           log.warn(`bootstrap to ${addr} failed: ${(err as Error).message}`)
+          continue
         }
+        // saved at once, not only on a graceful stop: a peer killed before then still rejoins without --bootstrap
+        await peerManager.savePeerstore().catch((err) => { log.warn('saving peerstore: %s', (err as Error).message) })
       }
     },
     addresses: () => host.addresses(),

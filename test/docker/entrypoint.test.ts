@@ -127,7 +127,7 @@ describe('docker/entrypoint.sh', () => {
         assert.equal(first.code, 0, first.stderr)
         assert.equal(first.stdout, [
           'ipfs-cluster-service version 1.1.6-stub',
-          'No IPFS daemon configured (CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API): using the embedded IPFS node.',
+          'No IPFS daemon configured (CLUSTER_IPFSHTTP_NODEMULTIADDRESS or IPFS_API): using the IPFS daemon at 127.0.0.1:5001 if one answers there, the embedded IPFS node otherwise.',
           'Initializing default configuration...',
           'stub ran: daemon',
           ''

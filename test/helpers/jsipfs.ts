@@ -7,6 +7,12 @@
  * are read from the daemon's log, so parallel test files never collide)
  * and talks to nobody else: no bootstrap peers, no delegates, no MDNS, no
  * preload nodes, no update check.
+ *
+ * Inside a network namespace (`test/helpers/netns.ts`), pass the host's
+ * address as `host`, fixed ports if wanted, and the host's `exec` as
+ * `exec`: the daemon is then spawned inside the namespace, and so are the
+ * helper's own HTTP requests to it (the test process cannot reach a
+ * namespace's address).
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -16,7 +22,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseCid } from '../../src/api/encoding.js'
-import type { ChildProcess } from 'node:child_process'
+import type { ChildProcess, SpawnOptions } from 'node:child_process'
 import type { CID } from 'multiformats/cid'
 
 /** Root of the project (dist/test/helpers → ../../..). */
@@ -49,6 +55,19 @@ export interface JsIpfsOptions {
   startTimeout?: number
   /** Extra environment for the daemon (e.g. DEBUG). */
   env?: Record<string, string>
+  /** Port of the RPC API (default 0: a free port). */
+  apiPort?: number
+  /** Port of the swarm (default 0: a free port). */
+  swarmPort?: number
+  /** Port of the gateway (default 0: a free port). */
+  gatewayPort?: number
+  /**
+   * Spawns every process of the helper: `jsipfs init`, the daemon, and a
+   * small node program per `rpc` call (which then runs where the daemon
+   * runs). For a network namespace: `host.exec` of `test/helpers/netns.ts`.
+   * Default: node's `spawn` (and `rpc` calls made from this process).
+   */
+  exec?: (cmd: string, args: string[], opts: SpawnOptions) => ChildProcess
 }
 
 export interface JsIpfsDaemon {
@@ -93,11 +112,13 @@ function cliEnv (repoPath: string, extra: Record<string, string> = {}): NodeJS.P
   }
 }
 
-async function runInit (repoPath: string, timeout: number, env?: Record<string, string>): Promise<void> {
-  const child = spawn(process.execPath, [JSIPFS_BIN, 'init', '--profile', 'test'], { env: cliEnv(repoPath, env), stdio: ['ignore', 'pipe', 'pipe'] })
+type Exec = (cmd: string, args: string[], opts: SpawnOptions) => ChildProcess
+
+async function runInit (repoPath: string, timeout: number, env: Record<string, string> | undefined, exec: Exec): Promise<void> {
+  const child = exec(process.execPath, [JSIPFS_BIN, 'init', '--profile', 'test'], { env: cliEnv(repoPath, env), stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
-  child.stdout.on('data', (d: Buffer) => { output += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { output += d.toString() })
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString() })
   const code = await new Promise<number | null>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
@@ -111,18 +132,20 @@ async function runInit (repoPath: string, timeout: number, env?: Record<string, 
   }
 }
 
-/** Rewrites the config so that the daemon uses free ports of `host` and contacts nobody. */
-async function configure (repoPath: string, host: string): Promise<void> {
+interface Ports { api: number, swarm: number, gateway: number }
+
+/** Rewrites the config so that the daemon uses free (or the given) ports of `host` and contacts nobody. */
+async function configure (repoPath: string, host: string, ports: Ports): Promise<void> {
   const file = join(repoPath, 'config')
   const cfg = JSON.parse(await readFile(file, 'utf8')) as Record<string, any>
   const family = host.includes(':') ? 'ip6' : 'ip4'
   cfg.Addresses = {
     ...cfg.Addresses,
-    Swarm: [`/${family}/${host}/tcp/0`],
+    Swarm: [`/${family}/${host}/tcp/${ports.swarm}`],
     Announce: [],
     NoAnnounce: [],
-    API: `/${family}/${host}/tcp/0`,
-    Gateway: `/${family}/${host}/tcp/0`,
+    API: `/${family}/${host}/tcp/${ports.api}`,
+    Gateway: `/${family}/${host}/tcp/${ports.gateway}`,
     RPC: `/${family}/${host}/tcp/0`,
     Delegates: []
   }
@@ -138,18 +161,21 @@ export async function startJsIpfs (options: JsIpfsOptions = {}): Promise<JsIpfsD
   const timeout = options.startTimeout ?? 60000
   const dir = await mkdtemp(join(tmpdir(), 'jsipfs-'))
   const repoPath = join(dir, 'repo')
+  const exec: Exec = options.exec ?? ((cmd, args, opts) => spawn(cmd, args, opts))
+  const ports = { api: options.apiPort ?? 0, swarm: options.swarmPort ?? 0, gateway: options.gatewayPort ?? 0 }
   let child: ChildProcess | undefined
   try {
-    await runInit(repoPath, timeout, options.env)
-    await configure(repoPath, host)
-    child = spawn(process.execPath, [JSIPFS_BIN, 'daemon', '--enable-preload=false'], {
+    await runInit(repoPath, timeout, options.env, exec)
+    await configure(repoPath, host, ports)
+    child = exec(process.execPath, [JSIPFS_BIN, 'daemon', '--enable-preload=false'], {
       env: cliEnv(repoPath, options.env),
       stdio: ['ignore', 'pipe', 'pipe']
     })
     track(child)
     const started = await waitForDaemon(child, timeout)
     const apiUrl = multiaddrToUrl(started.api)
-    const rpc = async (path: string, body?: { contentType: string, data: Uint8Array }): Promise<{ status: number, body: string }> => await post(apiUrl, path, body)
+    const rpc = async (path: string, body?: { contentType: string, data: Uint8Array }): Promise<{ status: number, body: string }> =>
+      options.exec == null ? await post(apiUrl, path, body) : await postThrough(options.exec, apiUrl, path, body)
     const idRes = await rpc('id')
     if (idRes.status !== 200) throw new Error(`jsipfs id answered ${idRes.status}: ${idRes.body}`)
     const id = JSON.parse(idRes.body) as { ID: string, Addresses: string[] }
@@ -243,6 +269,44 @@ async function post (base: string, path: string, body?: { contentType: string, d
     req.on('error', reject)
     req.end(body?.data)
   })
+}
+
+/** The request of `post`, made by a node program spawned with `exec` (its output: status, then the body in base64). */
+const POST_PROGRAM = `
+const [url, type] = process.argv.slice(1)
+const chunks = []
+process.stdin.on('data', (c) => chunks.push(c))
+process.stdin.on('end', async () => {
+  try {
+    const headers = type !== '' ? { 'Content-Type': type } : {}
+    const body = type !== '' ? Buffer.concat(chunks) : undefined
+    const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(60000) })
+    const text = Buffer.from(await res.arrayBuffer()).toString('base64')
+    process.stdout.write(res.status + '\\n' + text)
+  } catch (err) {
+    process.stderr.write(String(err && err.cause && err.cause.code || err))
+    process.exitCode = 2
+  }
+})
+`
+
+async function postThrough (exec: Exec, base: string, path: string, body?: { contentType: string, data: Uint8Array }): Promise<{ status: number, body: string }> {
+  const child = exec(process.execPath, ['-e', POST_PROGRAM, `${base}/api/v0/${path}`, body?.contentType ?? ''], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d })
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => { err += d })
+  child.stdin?.on('error', () => {})
+  child.stdin?.end(body?.data ?? '')
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', (c) => { resolve(c) })
+  })
+  if (code !== 0) {
+    throw Object.assign(new Error(`POST ${path} failed: ${err.trim()}`), { code: /^E[A-Z]+$/.test(err.trim()) ? err.trim() : undefined })
+  }
+  const nl = out.indexOf('\n')
+  return { status: Number(out.slice(0, nl)), body: Buffer.from(out.slice(nl + 1), 'base64').toString('utf8') }
 }
 
 async function addContent (rpc: JsIpfsDaemon['rpc'], bytes: Uint8Array, opts: { pin?: boolean, cidVersion?: 0 | 1, rawLeaves?: boolean }): Promise<CID> {

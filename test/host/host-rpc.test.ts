@@ -81,6 +81,9 @@ describe('cluster host and libp2p RPC', () => {
     const rejected = await waitFor(() => linesA.find((l) => l.includes('rejected connection')))
     assert.match(rejected, /WARN\tp2p\trejected connection from \/ip4\/127\.0\.0\.1\/tcp\/\d+: secure handshake failed \(the remote peer probably uses a different cluster secret\)$/)
     assert.equal(linesA.filter((l) => l.includes('rejected connection')).length, 1)
+    // a retry comes from another source port: still one line per remote host and minute
+    await assert.rejects(c.connect(a.addresses()[0]))
+    assert.equal(linesA.filter((l) => l.includes('rejected connection')).length, 1)
     assert.ok(!linesA.some((l) => l.includes('\tERROR\t')))
   })
 })
