@@ -132,6 +132,12 @@ class ClusterHostImpl implements ClusterHost {
         dialTimeout: init.dialPeerTimeout
       },
       peerDiscovery,
+      connectionGater: {
+        // a remote peer's loopback (or otherwise shared) address that is one
+        // of our own listen addresses leads back to us: never dial it (the
+        // handshake would fail on both sides and look like a secret mismatch)
+        denyDialMultiaddr: (ma) => this.isOwnAddress(ma.toString())
+      },
       services: {
         identify: identify(),
         pubsub: gossipsub({
@@ -193,6 +199,12 @@ class ClusterHostImpl implements ClusterHost {
     if (init.secret.length === 0) {
       this.log.warn('Cluster secret is empty, cluster will start on unprotected network.')
     }
+  }
+
+  private isOwnAddress (addr: string): boolean {
+    if (this.libp2p == null) return false
+    const target = stripPeerId(addr)
+    return this.libp2p.getMultiaddrs().some((own) => stripPeerId(own.toString()) === target)
   }
 
   private onMessage (msg: Message): void {

@@ -86,4 +86,21 @@ describe('cluster host and libp2p RPC', () => {
     assert.equal(linesA.filter((l) => l.includes('rejected connection')).length, 1)
     assert.ok(!linesA.some((l) => l.includes('\tERROR\t')))
   })
+
+  it('never dials its own listen address for another peer (a shared loopback address leads back to itself)', async () => {
+    const secret = randomBytes(32)
+    const linesA: string[] = []
+    const a = await makeHost(secret, linesA)
+    const b = await makeHost(secret, [])
+    hosts.push(a, b)
+    // B's ID at A's own address: what a peer learns when B announces 127.0.0.1 and runs elsewhere
+    const own = a.addresses()[0].replace(/\/p2p\/[^/]+$/, '')
+    await assert.rejects(a.connect(`${own}/p2p/${b.peerId}`))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.deepEqual(linesA.filter((l) => l.includes('rejected connection')), [])
+    assert.equal(a.connectedPeers().includes(b.peerId), false)
+    // B itself is still reachable at its real address
+    await a.connect(b.addresses()[0])
+    assert.ok(a.connectedPeers().includes(b.peerId))
+  })
 })
