@@ -6,6 +6,7 @@ import { pinFromProto, pinToProto } from '../../state/pin-codec.js'
 import { DurableBatcher } from './batcher.js'
 import { crdtTopicName } from './broadcaster.js'
 import { DeltaBuilder } from './delta-builder.js'
+import type { PendingLookup } from './delta-builder.js'
 import { MerkleCRDT } from './merkle-crdt.js'
 import { compareBytes } from './sync.js'
 import type { Pin, PeerIdString } from '../../api/types.js'
@@ -305,24 +306,30 @@ export class CRDTConsensus implements Consensus {
 
   private async * list (options?: AbortOptions): AsyncGenerator<Pin> {
     const batcher = this.batcher
-    const pendingKeys = batcher != null && batcher.pending > 0 ? batcher.pendingKeys() : undefined
+    // The pending operations as they are now: a batch committed while we
+    // list must not make its keys vanish from the listing.
+    let pending: Map<string, PendingLookup> | undefined
+    if (batcher != null && batcher.pending > 0) {
+      pending = new Map()
+      for (const key of batcher.pendingKeys()) {
+        const p = batcher.lookup(key)
+        if (p !== undefined) pending.set(key, p)
+      }
+    }
     const engine = this.engine
     async function * entries (): AsyncGenerator<{ key: string, value: Uint8Array }> {
       for await (const entry of engine.entries(options)) {
-        if (pendingKeys?.has(entry.key) === true) {
-          const p = batcher?.lookup(entry.key)
-          if (p !== undefined) {
-            if (p.present && p.value !== undefined) yield { key: entry.key, value: p.value }
-            continue
-          }
+        const p = pending?.get(entry.key)
+        if (p !== undefined) {
+          pending?.delete(entry.key)
+          if (p.present && p.value !== undefined) yield { key: entry.key, value: p.value }
+          continue
         }
         yield entry
       }
-      // pending pins of keys the store does not hold yet
-      for (const key of pendingKeys ?? []) {
-        const p = batcher?.lookup(key)
-        if (p?.present !== true || p.value === undefined) continue
-        if (await engine.has(key, options)) continue
+      // pending pins of keys the store did not hold
+      for (const [key, p] of pending ?? []) {
+        if (!p.present || p.value === undefined) continue
         yield { key, value: p.value }
       }
     }

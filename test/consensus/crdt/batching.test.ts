@@ -1,0 +1,44 @@
+import { describe, it, afterEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { CRDTTestNetwork } from '../../fakes/crdt-network.js'
+import { testPin } from '../../helpers/pins.js'
+import { startReplica, stopAll } from './helpers.js'
+import type { Replica } from './helpers.js'
+
+describe('CRDT consensus: batching', () => {
+  let replicas: Replica[] = []
+  let network: CRDTTestNetwork | undefined
+
+  afterEach(async () => {
+    await stopAll(replicas)
+    replicas = []
+    network?.close()
+  })
+
+  it('lists every pin when a batch is committed in the middle of a listing', async () => {
+    network = new CRDTTestNetwork()
+    const r = await startReplica(network, 'a', { config: { batching: { maxBatchSize: 100000, maxBatchAge: 3600000, maxQueueSize: 100000 } } })
+    replicas.push(r)
+    const committed = 1500
+    const pending = 500
+    for (let i = 0; i < committed; i++) await r.consensus.logPin(testPin(`c${i}`))
+    await r.consensus.commitPending()
+    assert.equal(r.consensus.pendingOperations, 0)
+    for (let i = 0; i < pending; i++) await r.consensus.logPin(testPin(`p${i}`))
+    assert.equal(r.consensus.pendingOperations, pending)
+
+    const seen = new Set<string>()
+    const it = r.consensus.state().list()[Symbol.asyncIterator]()
+    const first = await it.next()
+    assert.equal(first.done, false)
+    seen.add(first.value.cid.toString())
+    // the pending batch lands in the store while the listing is under way
+    await r.consensus.commitPending()
+    assert.equal(r.consensus.pendingOperations, 0)
+    for (let cur = await it.next(); cur.done !== true; cur = await it.next()) {
+      seen.add(cur.value.cid.toString())
+    }
+    assert.equal(seen.size, committed + pending)
+    for (let i = 0; i < pending; i++) assert.ok(seen.has(testPin(`p${i}`).cid.toString()), `p${i} listed`)
+  })
+})
