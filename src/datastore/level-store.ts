@@ -9,6 +9,11 @@ import type { AbortOptions, KVStore } from '../interfaces.js'
 const ITERATOR_BATCH = 1000
 /** Memory the native side may buffer per `nextv` call. */
 const ITERATOR_HIGH_WATER_BYTES = 1024 * 1024
+/**
+ * `getMany` of up to this many keys reads synchronously (see `get`); larger
+ * ones run on the thread pool.
+ */
+const SYNC_GET_MANY = 64
 /** Keys deleted per batch by `deletePrefix`. */
 const DELETE_BATCH = 10000
 /** A key outside every namespace (all real keys start with `/`), only ever deleted. */
@@ -147,20 +152,29 @@ export class LevelKVStore implements KVStore {
     return this.db
   }
 
+  /**
+   * Point reads are synchronous LevelDB lookups (classic-level `getSync`):
+   * a read served by the memtable, the block cache or the OS page cache
+   * takes a few microseconds, while a read queued on the libuv thread pool
+   * costs ten times that in hand-offs (and much more when the pool is busy
+   * with writes), which dominated the pin path.
+   */
   async get (key: string, options?: AbortOptions): Promise<Uint8Array | undefined> {
     throwIfAborted(options?.signal)
-    return await this.open().get(key)
+    return this.open().getSync(key) ?? undefined
   }
 
   async getMany (keys: string[], options?: AbortOptions): Promise<Array<Uint8Array | undefined>> {
     throwIfAborted(options?.signal)
     if (keys.length === 0) return []
-    return await this.open().getMany(keys)
+    const db = this.open()
+    if (keys.length <= SYNC_GET_MANY) return keys.map((k) => db.getSync(k) ?? undefined)
+    return await db.getMany(keys)
   }
 
   async has (key: string, options?: AbortOptions): Promise<boolean> {
     throwIfAborted(options?.signal)
-    return await this.open().has(key)
+    return this.open().getSync(key) !== undefined
   }
 
   async put (key: string, value: Uint8Array, options?: AbortOptions): Promise<void> {

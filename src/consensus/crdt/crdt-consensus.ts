@@ -6,6 +6,7 @@ import { pinFromProto, pinToProto } from '../../state/pin-codec.js'
 import { DurableBatcher } from './batcher.js'
 import { crdtTopicName } from './broadcaster.js'
 import { DeltaBuilder } from './delta-builder.js'
+import { GroupPublisher } from './group-publisher.js'
 import type { PendingLookup } from './delta-builder.js'
 import { MerkleCRDT } from './merkle-crdt.js'
 import { compareBytes } from './sync.js'
@@ -73,6 +74,8 @@ export class CRDTConsensus implements Consensus {
   private readonly cfg: CRDTConsensusInit
   private readonly engine: MerkleCRDT
   private readonly batcher?: DurableBatcher
+  /** Without batching: concurrent writes share a DAG node (group commit). */
+  private readonly group?: GroupPublisher
   private readonly trusted: Set<string>
   private readonly topic: string
   private unsubscribe?: () => void
@@ -124,6 +127,8 @@ export class CRDTConsensus implements Consensus {
         maxQueueSize: b.maxQueueSize > 0 ? b.maxQueueSize : 50000,
         maxDeltaSize: init.maxDeltaSize ?? DEFAULT_MAX_DELTA_SIZE
       })
+    } else {
+      this.group = new GroupPublisher(this.engine, init.maxDeltaSize ?? DEFAULT_MAX_DELTA_SIZE)
     }
   }
 
@@ -161,6 +166,7 @@ export class CRDTConsensus implements Consensus {
     } catch (err) {
       this.log.error('error committing pending batches: %s', (err as Error).message)
     }
+    await this.group?.idle()
     this.unsubscribe?.()
     this.unsubscribe = undefined
     await this.engine.stop()
@@ -229,7 +235,8 @@ export class CRDTConsensus implements Consensus {
       await this.batcher.add(op, 'error pinning', options)
       return
     }
-    await this.engine.publish(DeltaBuilder.single(op), [], options)
+    options?.signal?.throwIfAborted()
+    await this.group?.publish(op)
   }
 
   async logUnpin (pin: Pin, options?: AbortOptions): Promise<void> {
@@ -239,7 +246,8 @@ export class CRDTConsensus implements Consensus {
       await this.batcher.add(op, 'error unpinning', options)
       return
     }
-    await this.engine.publish(DeltaBuilder.single(op), [], options)
+    options?.signal?.throwIfAborted()
+    await this.group?.publish(op)
   }
 
   /** Commits the pending batch now (no-op without batching). */
