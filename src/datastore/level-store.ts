@@ -244,6 +244,36 @@ export class LevelKVStore implements KVStore {
     }
   }
 
+  async * queryChunks (prefix: string, options: AbortOptions = {}): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+    const db = this.open()
+    const upper = prefixUpperBound(prefix)
+    const range: { gte?: string, lt?: string } = {}
+    if (prefix !== '') range.gte = prefix
+    if (upper !== undefined) range.lt = upper
+    const it = db.iterator({ ...range, highWaterMarkBytes: ITERATOR_HIGH_WATER_BYTES })
+    try {
+      while (true) {
+        throwIfAborted(options.signal)
+        const entries = await it.nextv(ITERATOR_BATCH)
+        if (entries.length === 0) return
+        const chunk: Array<{ key: string, value: Uint8Array }> = []
+        let ended = false
+        for (const [key, value] of entries) {
+          if (!key.startsWith(prefix)) {
+            ended = true
+            break
+          }
+          if (key === SYNC_KEY) continue
+          chunk.push({ key, value: value ?? EMPTY })
+        }
+        if (chunk.length > 0) yield chunk
+        if (ended) return
+      }
+    } finally {
+      await it.close()
+    }
+  }
+
   async deletePrefix (prefix: string, options?: AbortOptions): Promise<number> {
     const db = this.open()
     const upper = prefixUpperBound(prefix)

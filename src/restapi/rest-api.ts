@@ -3,7 +3,7 @@
  */
 import { getCI, parseCid, parsePeerId } from '../api/encoding.js'
 import { parseTrackerStatusFilter, pinTypeFromString, PinType } from '../api/enums.js'
-import { toJSONText, addedOutputToJSON, alertToJSON, bandwidthToJSON, connectGraphToJSON, globalPinInfoToJSON, globalRepoGCToJSON, idToJSON, metricToJSON, pinInfoToGlobal, pinToJSON } from '../api/json.js'
+import { toJSONText, addedOutputToJSON, alertToJSON, bandwidthToJSON, connectGraphToJSON, globalPinInfoToJSON, globalRepoGCToJSON, idToJSON, metricToJSON, pinInfoToGlobal, pinToJSON, pinToJSONText } from '../api/json.js'
 import { InvalidArgumentError, isAbortError } from '../errors.js'
 import { errorMessage, trailerValue, type Exchange } from '../httpapi/exchange.js'
 import { multipartBoundary, multipartEntries } from '../httpapi/multipart.js'
@@ -296,7 +296,7 @@ export class RESTAPIServer implements Startable {
     if (filter === PinType.Bad) {
       throw new InvalidArgumentError('invalid filter value')
     }
-    await ex.stream(this.cluster.pins(filter, { signal: ex.signal }), pinToJSON)
+    await ex.stream(this.cluster.pins(filter, { signal: ex.signal }), pinToJSON, { encodeText: pinToJSONText })
   }
 
   private async statusAll (ex: Exchange): Promise<void> {

@@ -12,7 +12,7 @@
  * opened twice: it must give the same bytes both times (callers spool stdin
  * to a temporary file).
  */
-import { pinFromJSON, pinToJSON, toJSONText } from '../api/json.js'
+import { pinFromJSON, pinToJSONText } from '../api/json.js'
 import { InvalidArgumentError } from '../errors.js'
 import { throwIfAborted } from '../utils/abort.js'
 import type { Pin } from '../api/types.js'
@@ -46,7 +46,7 @@ export async function * exportState (state: ReadOnlyState, options: AbortOptions
   let count = 0
   let chunk = ''
   for await (const pin of state.list(options)) {
-    chunk += toJSONText(pinToJSON(pin)) + '\n'
+    chunk += pinToJSONText(pin) + '\n'
     count++
     if (count % every === 0) options.onProgress?.({ type: EXPORT_PROGRESS, detail: { count } })
     if (chunk.length >= CHUNK_CHARS) {

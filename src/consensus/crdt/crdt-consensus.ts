@@ -1,7 +1,7 @@
 import { base58btc } from 'multiformats/bases/base58'
 import { cidFromDsKey, cidToDsKey } from '../../api/encoding.js'
 import { NotStartedError, PinNotFoundError, UnsupportedOperationError } from '../../errors.js'
-import { decodePinEntries } from '../../state/datastore-state.js'
+import { decodePinChunks } from '../../state/datastore-state.js'
 import { pinFromProto, pinToProto } from '../../state/pin-codec.js'
 import { DurableBatcher } from './batcher.js'
 import { crdtTopicName } from './broadcaster.js'
@@ -325,23 +325,32 @@ export class CRDTConsensus implements Consensus {
       }
     }
     const engine = this.engine
-    async function * entries (): AsyncGenerator<{ key: string, value: Uint8Array }> {
-      for await (const entry of engine.entries(options)) {
-        const p = pending?.get(entry.key)
-        if (p !== undefined) {
-          pending?.delete(entry.key)
-          if (p.present && p.value !== undefined) yield { key: entry.key, value: p.value }
+    async function * chunks (): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+      for await (const chunk of engine.entryChunks(options)) {
+        if (pending == null || pending.size === 0) {
+          yield chunk
           continue
         }
-        yield entry
+        const out: Array<{ key: string, value: Uint8Array }> = []
+        for (const entry of chunk) {
+          const p = pending.get(entry.key)
+          if (p !== undefined) {
+            pending.delete(entry.key)
+            if (p.present && p.value !== undefined) out.push({ key: entry.key, value: p.value })
+            continue
+          }
+          out.push(entry)
+        }
+        if (out.length > 0) yield out
       }
       // pending pins of keys the store did not hold
+      const rest: Array<{ key: string, value: Uint8Array }> = []
       for (const [key, p] of pending ?? []) {
-        if (!p.present || p.value === undefined) continue
-        yield { key, value: p.value }
+        if (p.present && p.value !== undefined) rest.push({ key, value: p.value })
       }
+      if (rest.length > 0) yield rest
     }
-    yield * decodePinEntries(entries(), (k) => k, this.log)
+    yield * decodePinChunks(chunks(), (k) => k, this.log)
   }
 
   // -------------------------------------------------------------------------

@@ -275,6 +275,30 @@ export class MerkleCRDT {
     }
   }
 
+  /** {@link entries} in chunks (never empty), for callers that process many synchronously. */
+  async * entryChunks (options?: AbortOptions): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+    if (this.store.queryChunks == null) {
+      let chunk: Array<{ key: string, value: Uint8Array }> = []
+      for await (const entry of this.entries(options)) {
+        chunk.push(entry)
+        if (chunk.length >= 1000) {
+          yield chunk
+          chunk = []
+        }
+      }
+      if (chunk.length > 0) yield chunk
+      return
+    }
+    for await (const raw of this.store.queryChunks(this.keys.valuesPrefix, options)) {
+      const chunk: Array<{ key: string, value: Uint8Array }> = []
+      for (const { key, value } of raw) {
+        const k = this.keys.keyOfValue(key)
+        if (k !== undefined) chunk.push({ key: k, value })
+      }
+      if (chunk.length > 0) yield chunk
+    }
+  }
+
   private async getMany (keys: string[]): Promise<Array<Uint8Array | undefined>> {
     if (keys.length === 0) return []
     if (this.store.getMany != null) return await this.store.getMany(keys)
