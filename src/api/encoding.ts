@@ -23,6 +23,14 @@ const multibaseDecoder = base32.decoder
  * Throws InvalidArgumentError with the parser's message.
  */
 export function parseCid (s: string): CID {
+  if (s.length > 8 && s.charCodeAt(0) === 0x62) { // 'b': base32 lower case, the CIDv1 default
+    const bytes = base32LowerDecodeOrNull(s)
+    if (bytes != null) {
+      try {
+        return cidFromBytes(bytes)
+      } catch {}
+    }
+  }
   try {
     if (s.startsWith('Qm') || s.startsWith('1')) {
       return CID.parse(s)
@@ -126,6 +134,33 @@ export function base32UpperDecode (s: string, start = 0): Uint8Array {
       bits -= 8
     }
   }
+  return out
+}
+
+const B32_DECODE_LOWER = new Int8Array(128).fill(-1)
+for (let i = 0; i < 32; i++) B32_DECODE_LOWER[B32_LOWER[i]] = i
+
+/** `s` minus its first character, decoded as lower-case base32; null when it is not. */
+function base32LowerDecodeOrNull (s: string): Uint8Array | null {
+  const n = Math.floor((s.length - 1) * 5 / 8)
+  const pooled = Buffer.allocUnsafe(n)
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, n)
+  let bits = 0
+  let value = 0
+  let j = 0
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    const v = c < 128 ? B32_DECODE_LOWER[c] : -1
+    if (v < 0) return null
+    value = ((value << 5) | v) & 0xffff
+    bits += 5
+    if (bits >= 8) {
+      out[j++] = (value >>> (bits - 8)) & 255
+      bits -= 8
+    }
+  }
+  // RFC 4648 without padding: fewer than 5 leftover bits, all zero
+  if (bits >= 5 || (value & ((1 << bits) - 1)) !== 0) return null
   return out
 }
 

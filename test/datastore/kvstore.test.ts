@@ -84,6 +84,27 @@ function compliance (name: string, make: (dir: string) => KVStore): void {
       assert.equal(n, 5000)
     })
 
+    it('streams a prefix in chunks (queryChunks): same entries as query, no empty chunk', async () => {
+      const ops = []
+      for (let i = 0; i < 2500; i++) ops.push({ key: `/p/${String(i).padStart(6, '0')}`, value: enc(String(i)) })
+      ops.push({ key: '/o', value: enc('before') }, { key: '/q', value: enc('after') }, { key: '/p', value: enc('prefix itself, no slash') })
+      await store.batch(ops)
+      assert.ok(store.queryChunks != null)
+      const chunked: Array<[string, string]> = []
+      let chunks = 0
+      for await (const chunk of store.queryChunks('/p/')) {
+        assert.ok(chunk.length > 0 && chunk.length <= 1000)
+        chunks++
+        for (const { key, value } of chunk) chunked.push([key, dec(value) as string])
+      }
+      assert.ok(chunks >= 3)
+      assert.deepEqual(chunked, await collect(store.query('/p/')))
+      assert.equal(chunked.length, 2500)
+      const none = []
+      for await (const chunk of store.queryChunks('/nothing/')) none.push(chunk)
+      assert.deepEqual(none, [])
+    })
+
     it('applies batches of puts and deletes', async () => {
       await store.put('/a', enc('1'))
       await store.batch([{ key: '/a' }, { key: '/b', value: enc('2') }, { key: '/c', value: enc('3') }])
