@@ -5,6 +5,10 @@ import { DatastoreError, NotStartedError } from '../errors.js'
 import { throwIfAborted } from '../utils/abort.js'
 import type { AbortOptions, KVStore } from '../interfaces.js'
 
+/** LevelDB block cache (the LevelDB default). */
+const DEFAULT_CACHE_SIZE = 8 * 1024 * 1024
+/** LevelDB write buffer (memtable) size (the LevelDB default). */
+const DEFAULT_WRITE_BUFFER_SIZE = 4 * 1024 * 1024
 /** Entries read from LevelDB per native round-trip when streaming. */
 const ITERATOR_BATCH = 1000
 /** Memory the native side may buffer per `nextv` call. */
@@ -119,12 +123,15 @@ export class LevelKVStore implements KVStore {
     this.opening = (async () => {
       const path = this.init.path
       await checkFolder(path)
+      // Only defined sizes may be passed: classic-level reads a present but
+      // undefined option as an uninitialised integer (a random write buffer
+      // size, which let the memtable grow to hundreds of MiB).
       const db: DB = new ClassicLevel<string, Uint8Array>(path, {
         keyEncoding: 'utf8',
         valueEncoding: 'view',
         createIfMissing: true,
-        cacheSize: this.init.cacheSize,
-        writeBufferSize: this.init.writeBufferSize
+        cacheSize: this.init.cacheSize ?? DEFAULT_CACHE_SIZE,
+        writeBufferSize: this.init.writeBufferSize ?? DEFAULT_WRITE_BUFFER_SIZE
       })
       try {
         await db.open()
