@@ -85,6 +85,8 @@ export interface KVStore extends Startable {
   queryChunks?(prefix: string, options?: AbortOptions): AsyncGenerator<Array<{ key: string, value: Uint8Array }>>
   /** Deletes every key starting with `prefix`; returns how many. */
   deletePrefix(prefix: string, options?: AbortOptions): Promise<number>
+  /** Optional: deletes every key starting with `prefix` without counting them (faster). */
+  clearPrefix?(prefix: string, options?: AbortOptions): Promise<void>
   /** Flushes writes to disk. */
   sync(options?: AbortOptions): Promise<void>
 }

@@ -7,8 +7,12 @@ import type { AbortOptions, KVStore } from '../interfaces.js'
 
 /** LevelDB block cache (the LevelDB default). */
 const DEFAULT_CACHE_SIZE = 8 * 1024 * 1024
-/** LevelDB write buffer (memtable) size (the LevelDB default). */
-const DEFAULT_WRITE_BUFFER_SIZE = 4 * 1024 * 1024
+/**
+ * LevelDB write buffer (memtable) size: 16 MiB (LevelDB: 4 MiB). Bulk writes
+ * (imports, catch-up) make fewer level-0 files and compactions: a 1M-pin
+ * `state import` took 37 s with 4 MiB and 26 s with 16 MiB.
+ */
+const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024 * 1024
 /** Entries read from LevelDB per native round-trip when streaming. */
 const ITERATOR_BATCH = 1000
 /** Memory the native side may buffer per `nextv` call. */
@@ -29,7 +33,7 @@ export interface LevelKVStoreInit {
   path: string
   /** LevelDB block cache in bytes (default 8 MiB, the LevelDB default). */
   cacheSize?: number
-  /** LevelDB write buffer (memtable) size in bytes (default 4 MiB). */
+  /** LevelDB write buffer (memtable) size in bytes (default 16 MiB). */
   writeBufferSize?: number
 }
 
@@ -299,6 +303,17 @@ export class LevelKVStore implements KVStore {
     } finally {
       await it.close()
     }
+  }
+
+  /** Deletes a whole prefix natively (classic-level `clear`: no keys cross into JS). */
+  async clearPrefix (prefix: string, options?: AbortOptions): Promise<void> {
+    throwIfAborted(options?.signal)
+    const db = this.open()
+    const upper = prefixUpperBound(prefix)
+    const range: { gte?: string, lt?: string } = {}
+    if (prefix !== '') range.gte = prefix
+    if (upper !== undefined) range.lt = upper
+    await db.clear(range)
   }
 
   /** Forces the LevelDB log (every write so far) to disk with an fsync. */

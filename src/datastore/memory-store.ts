@@ -150,6 +150,10 @@ export class MemoryKVStore implements KVStore {
     return removed.length
   }
 
+  async clearPrefix (prefix: string, options?: AbortOptions): Promise<void> {
+    await this.deletePrefix(prefix, options)
+  }
+
   async sync (options?: AbortOptions): Promise<void> {
     this.check(options)
   }

@@ -121,6 +121,18 @@ function compliance (name: string, make: (dir: string) => KVStore): void {
       assert.equal(await store.deletePrefix('/nothing/'), 0)
     })
 
+    it('clears a prefix without counting (clearPrefix)', async () => {
+      const ops = []
+      for (let i = 0; i < 25000; i++) ops.push({ key: `/c/s/${String(i).padStart(6, '0')}`, value: enc('v') })
+      ops.push({ key: '/c', value: enc('exact') }, { key: '/cx', value: enc('other') }, { key: '/d/1', value: enc('other') }, { key: '/b/9', value: enc('before') })
+      await store.batch(ops)
+      assert.ok(store.clearPrefix != null)
+      await store.clearPrefix('/c/')
+      assert.deepEqual((await collect(store.query(''))).map(([k]) => k), ['/b/9', '/c', '/cx', '/d/1'])
+      await store.clearPrefix('/nothing/')
+      assert.equal((await collect(store.query(''))).length, 4)
+    })
+
     it('syncs without side effects', async () => {
       await store.put('/a', enc('1'))
       await store.sync()

@@ -392,7 +392,8 @@ export class CRDTConsensus implements Consensus {
       await this.batcher?.drop()
       await this.engine.clean(options)
     } else {
-      await this.store.deletePrefix(this.engine.keys.all, options)
+      if (this.store.clearPrefix != null) await this.store.clearPrefix(this.engine.keys.all, options)
+      else await this.store.deletePrefix(this.engine.keys.all, options)
     }
     this.log.info('crdt Consensus state cleaned')
   }

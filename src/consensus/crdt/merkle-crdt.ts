@@ -389,9 +389,10 @@ export class MerkleCRDT {
   }
 
   /** Deletes every key of the namespace and resets the in-memory state. */
-  async clean (options?: AbortOptions): Promise<number> {
-    return await this.lock.run(async () => {
-      const n = await this.store.deletePrefix(this.keys.all, options)
+  async clean (options?: AbortOptions): Promise<void> {
+    await this.lock.run(async () => {
+      if (this.store.clearPrefix != null) await this.store.clearPrefix(this.keys.all, options)
+      else await this.store.deletePrefix(this.keys.all, options)
       this.heads.clear()
       this.seenHeads.clear()
       this.inline.clear()
@@ -399,7 +400,6 @@ export class MerkleCRDT {
       this.dirty = false
       this.dirtyGen++
       if (this.started) await this.store.put(this.keys.version, encodeUint(FORMAT_VERSION + 1))
-      return n
     })
   }
 
