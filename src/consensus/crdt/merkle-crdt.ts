@@ -813,7 +813,12 @@ export class MerkleCRDT {
     return decodeDelta(decodeNode(await this.fetchBlock(c, signal)).data).priority
   }
 
-  /** A block: inline cache, local store, then the DAG syncer. */
+  /**
+   * A block: inline cache, local store, then the DAG syncer. A fetched block
+   * joins the inline cache until its node is merged: it is often needed
+   * twice (a fresh replica reads a head's priority before walking it), and
+   * bitswap does not fetch again a block it already delivered once.
+   */
   private async fetchBlock (c: CID, signal?: AbortSignal): Promise<Uint8Array> {
     const mh = mhKey(c)
     const inline = this.inline.get(mh)
@@ -823,8 +828,11 @@ export class MerkleCRDT {
     if (this.dagSyncer == null) throw new NotFoundError(`block ${c.toString()} is not in the local store`)
     await this.fetchSem.acquire(signal)
     try {
+      const again = this.inline.get(mh)
+      if (again !== undefined) return again
       const bytes = await this.dagSyncer.get(c, { signal: timeoutSignal(this.init.dagSyncerTimeout, signal) })
       if (!verifyBlock(c, bytes)) throw new InvalidArgumentError(`fetched block does not match its CID ${c.toString()}`)
+      if (bytes.length <= this.init.maxInlineBlockSize) this.putInline(mh, bytes)
       return bytes
     } finally {
       this.fetchSem.release()
