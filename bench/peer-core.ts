@@ -60,15 +60,20 @@ async function pinsRest (): Promise<void> {
     const rates: number[] = []
     const p50: number[] = []
     const p99: number[] = []
+    const cpuPerPin: number[] = []
     for (let r = 0; r < RUNS; r++) {
       await waitIdle(daemon, { windowMs: 1000, maxLoad: 0.1 })
+      const cpu0 = daemon.cpuMs()
       const res = await pinLoad([peer.restPort], take(REST_PINS), CONCURRENCY)
+      // the tracker's IPFS pins finish after the acknowledgements
+      await waitIdle(daemon, { windowMs: 1000, maxLoad: 0.1 })
+      cpuPerPin.push((daemon.cpuMs() - cpu0) / res.ok)
       if (res.failed > 0) throw new Error(`${res.failed} pins failed: ${res.firstError ?? ''}`)
       const rate = res.ok / res.ms * 1000
       rates.push(rate)
       p50.push(percentile(res.latencies, 0.5))
       p99.push(percentile(res.latencies, 0.99))
-      console.log(`pins-rest (${label}) run ${r + 1}: ${res.ok} pins in ${fmt(res.ms / 1000, 2)} s = ${fmt(rate, 0)} pins/s, latency p50 ${fmt(p50[r])} ms p99 ${fmt(p99[r])} ms`)
+      console.log(`pins-rest (${label}) run ${r + 1}: ${res.ok} pins in ${fmt(res.ms / 1000, 2)} s = ${fmt(rate, 0)} pins/s, latency p50 ${fmt(p50[r])} ms p99 ${fmt(p99[r])} ms; daemon CPU ${fmt(cpuPerPin[r], 3)} ms per pin (REST, consensus, IPFS pin)`)
     }
     const total = await countLines(peer.restPort, '/allocations?filter=all')
     if (total !== seq) throw new Error(`state holds ${total} pins, expected ${seq}`)
@@ -76,6 +81,7 @@ async function pinsRest (): Promise<void> {
     metrics.push({ name: `REST pins/s (${label}, ${CONCURRENCY} clients)`, unit: 'pins/s', values: rates, goal: 2000, kind: 'min' })
     metrics.push({ name: `REST pin latency p50 (${label})`, unit: 'ms', values: p50 })
     metrics.push({ name: `REST pin latency p99 (${label})`, unit: 'ms', values: p99 })
+    metrics.push({ name: `daemon CPU per pin (${label}; includes pinning in IPFS)`, unit: 'ms', values: cpuPerPin })
     await daemon.stop()
     await kubo.proc.stop()
   }
@@ -142,18 +148,25 @@ async function pinLs (): Promise<void> {
   console.log(`pin-ls: ctl listed ${lines} pins (verification run, output to a file: ${fmt(check.ms / 1000, 2)} s)`)
   const walls: number[] = []
   const ctlRss: number[] = []
+  const ctlCpu: number[] = []
+  const daemonCpu: number[] = []
   for (let r = 0; r < RUNS; r++) {
+    const dcpu0 = daemon.cpuMs()
     const res = await runNode('ctl', CTL_BIN, ['--host', host, 'pin', 'ls'], join(f.dir, 'ctl.log'), { stdout: 'null' })
     if (res.code !== 0) throw new Error(`ctl pin ls exited with ${res.code}`)
     walls.push(res.ms / 1000)
     ctlRss.push(res.peakRss / MiB)
-    console.log(`pin-ls run ${r + 1}: ${fmt(res.ms / 1000, 2)} s, ctl peak RSS ${fmt(res.peakRss / MiB)} MiB, daemon peak RSS so far ${fmt(daemon.peakRss() / MiB)} MiB`)
+    ctlCpu.push(res.cpuMs / 1000)
+    daemonCpu.push((daemon.cpuMs() - dcpu0) / 1000)
+    console.log(`pin-ls run ${r + 1}: ${fmt(res.ms / 1000, 2)} s, ctl peak RSS ${fmt(res.peakRss / MiB)} MiB, CPU: ctl ${fmt(res.cpuMs / 1000, 2)} s, daemon ${fmt(daemonCpu[r], 2)} s; daemon peak RSS so far ${fmt(daemon.peakRss() / MiB)} MiB`)
   }
   const daemonRss = daemon.peakRss() / MiB
   await daemon.stop()
   report('pin-ls', [
     { name: `ctl pin ls of ${PINS} pins, wall time`, unit: 's', values: walls, goal: 10, kind: 'max' },
     { name: 'ctl peak RSS', unit: 'MiB', values: ctlRss, goal: 250, kind: 'max' },
+    { name: 'ctl CPU time (user+sys)', unit: 's', values: ctlCpu },
+    { name: 'daemon CPU time during the listing', unit: 's', values: daemonCpu },
     { name: 'daemon peak RSS (start, settle, all listings)', unit: 'MiB', values: [daemonRss], goal: 250, kind: 'max' }
   ], { pins: PINS })
 }

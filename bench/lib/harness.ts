@@ -9,7 +9,7 @@
  * SIGINT/SIGTERM.
  */
 import { spawn } from 'node:child_process'
-import { createWriteStream, openSync, closeSync, readFileSync } from 'node:fs'
+import { createWriteStream, openSync, closeSync, readFileSync, rmSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import { createServer } from 'node:net'
@@ -46,18 +46,35 @@ export async function cleanupAll (): Promise<void> {
 }
 
 let signalled = false
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (signalled) return
-    signalled = true
-    void cleanupAll().finally(() => process.exit(130))
-  })
+const onSignal = (): void => {
+  if (signalled) return
+  signalled = true
+  void cleanupAll().finally(() => process.exit(130))
 }
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal)
+// the reader of our output went away (e.g. `| head`): clean up too
+process.stdout.on('error', onSignal)
+/** Child processes still running: killed at exit whatever happens. */
+const children = new Set<ChildProcess>()
+/** Temporary folders not removed yet: removed at exit whatever happens. */
+const folders = new Set<string>()
+process.on('exit', () => {
+  for (const c of children) {
+    try { c.kill('SIGKILL') } catch {}
+  }
+  for (const d of folders) {
+    try { rmSync(d, { recursive: true, force: true }) } catch {}
+  }
+})
 
 /** A temporary folder, removed at cleanup. */
 export async function tempDir (prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `cluster-bench-${prefix}-`))
-  onCleanup(async () => { await rm(dir, { recursive: true, force: true }) })
+  folders.add(dir)
+  onCleanup(async () => {
+    await rm(dir, { recursive: true, force: true })
+    folders.delete(dir)
+  })
   return dir
 }
 
@@ -149,6 +166,8 @@ export interface Proc {
   readonly running: boolean
   /** Highest VmHWM seen so far (sampled every 25 ms, and on demand). */
   peakRss(): number
+  /** CPU time used so far, in ms (the last sample for an ended process: up to 25 ms short). */
+  cpuMs(): number
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>
   /** The log so far. */
@@ -177,16 +196,21 @@ export function spawnNode (name: string, script: string, args: string[], logPath
   })
   closeSync(logFd)
   if (outFd !== logFd) closeSync(outFd)
+  children.add(child)
   const pid = child.pid as number
   let peak = 0
+  let cpu = 0
   let running = true
   const sample = (): void => {
     const v = vmHWM(pid)
     if (v != null && v > peak) peak = v
+    const c = cpuMs(pid)
+    if (c != null && c > cpu) cpu = c
   }
   const timer = setInterval(sample, 25)
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
+      children.delete(child)
       running = false
       clearInterval(timer)
       resolve(code ?? signal ?? -1)
@@ -202,6 +226,10 @@ export function spawnNode (name: string, script: string, args: string[], logPath
     peakRss: () => {
       if (running) sample()
       return peak
+    },
+    cpuMs: () => {
+      if (running) sample()
+      return cpu
     },
     stop: async (graceMs = 20000) => {
       if (!running) return
@@ -249,12 +277,12 @@ export async function waitIdle (proc: Proc, opts: { windowMs?: number, maxLoad?:
 }
 
 /** Runs a process to completion; returns its exit code, wall time and peak RSS. */
-export async function runNode (name: string, script: string, args: string[], logPath: string, opts: SpawnOptions = {}): Promise<{ code: number | string, ms: number, peakRss: number }> {
+export async function runNode (name: string, script: string, args: string[], logPath: string, opts: SpawnOptions = {}): Promise<{ code: number | string, ms: number, peakRss: number, cpuMs: number }> {
   const t0 = now()
   const p = spawnNode(name, script, args, logPath, opts)
   const code = await p.exited
   const ms = now() - t0
-  return { code, ms, peakRss: p.peakRss() }
+  return { code, ms, peakRss: p.peakRss(), cpuMs: p.cpuMs() }
 }
 
 /** Waits until the log of `proc` matches `re`; returns the match. */
