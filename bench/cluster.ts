@@ -155,8 +155,11 @@ async function ingest (): Promise<void> {
     for (const m of members) await waitVisible(m.peer, sampleOf(warm), total, 120000)
     const rates: number[] = []
     const ackRates: number[] = []
+    const cpuPerPin: number[] = []
+    const procs = members.flatMap((m) => [m.daemon, m.kubo.proc])
     for (let r = 0; r < RUNS; r++) {
       for (const m of members) await waitIdle(m.daemon, { windowMs: 1000, maxLoad: 0.15 })
+      const cpu0 = procs.map((p) => p.cpuMs())
       const cids = take(n)
       total += n
       const t0 = now()
@@ -167,12 +170,16 @@ async function ingest (): Promise<void> {
       const done = Math.max(...seen) - t0
       rates.push(n / done * 1000)
       ackRates.push(n / res.ms * 1000)
-      console.log(`cluster-ingest (${label}) run ${r + 1}: ${n} pins acknowledged in ${fmt(res.ms / 1000, 2)} s (${fmt(ackRates[r], 0)}/s), visible on all 3 peers after ${fmt(done / 1000, 2)} s = ${fmt(rates[r], 0)} pins/s`)
+      // CPU of the whole cluster for these pins, once the trackers have pinned them in IPFS
+      for (const m of members) await waitIdle(m.daemon, { windowMs: 1000, maxLoad: 0.15, timeout: 1800000 })
+      cpuPerPin.push(procs.reduce((sum, p, i) => sum + p.cpuMs() - cpu0[i], 0) / n)
+      console.log(`cluster-ingest (${label}) run ${r + 1}: ${n} pins acknowledged in ${fmt(res.ms / 1000, 2)} s (${fmt(ackRates[r], 0)}/s), visible on all 3 peers after ${fmt(done / 1000, 2)} s = ${fmt(rates[r], 0)} pins/s; CPU of 3 peers + 3 fake Kubos ${fmt(cpuPerPin[r], 3)} ms per pin`)
     }
     const rss = members.map((m) => m.daemon.peakRss() / MiB)
     console.log(`cluster-ingest (${label}): peak RSS per peer ${rss.map((v) => fmt(v)).join(', ')} MiB`)
     metrics.push({ name: `pins/s acknowledged and visible on 3 peers (${label}, ${n} pins per run)`, unit: 'pins/s', values: rates, goal: batching ? 5000 : 500, kind: 'min' })
     metrics.push({ name: `pins/s acknowledged (${label})`, unit: 'pins/s', values: ackRates })
+    metrics.push({ name: `CPU per pin, 3 peers + 3 fake Kubos (${label}; includes pinning in IPFS)`, unit: 'ms', values: cpuPerPin })
     for (const m of members) await m.daemon.stop()
     for (const m of members) await m.kubo.proc.stop()
   }
