@@ -21,7 +21,7 @@
 import { join } from 'node:path'
 import {
   MiB, benchCid, bootstrapAddr, cleanupAll, countLines, fmt, initPeer, machine, now, parseArgsLoose, pinLoad, report, request,
-  sleep, startDaemon, startKubo, stateImport, tempDir, waitFor, waitIdle, waitReady, writePinset
+  launchDaemon, sleep, startKubo, stateImport, tempDir, waitFor, waitIdle, writePinset
 } from './lib/harness.js'
 import type { Kubo, Metric, Peer, Proc } from './lib/harness.js'
 
@@ -75,15 +75,13 @@ async function startCluster (o: ClusterOptions, n: number): Promise<Member[]> {
     const imp = await stateImport(first.peer, o.stateFile)
     console.log(`cluster: imported the pinset into peer1 in ${fmt(imp.ms / 1000, 1)} s`)
   }
-  first.daemon = startDaemon(first.peer)
-  await waitReady(first.peer, first.daemon)
+  first.daemon = await launchDaemon(first.peer)
   const members = [first]
   for (let i = 2; i <= n; i++) {
     const m = await addMember(o, i, first.peer.secret, first.peer)
-    m.daemon = startDaemon(m.peer, { bootstrap: [bootstrapAddr(first.peer)] })
+    m.daemon = await launchDaemon(m.peer, { bootstrap: [bootstrapAddr(first.peer)] })
     members.push(m)
   }
-  for (const m of members.slice(1)) await waitReady(m.peer, m.daemon)
   await waitFor(async () => {
     for (const m of members) if (await peerCount(m.peer) < n) return false
     return true
@@ -214,8 +212,7 @@ async function catchup (): Promise<void> {
   for (let r = 0; r < RUNS; r++) {
     const m = await addMember(o, 4, members[0].peer.secret, members[0].peer, `-run${r}`)
     const s = now()
-    m.daemon = startDaemon(m.peer, { bootstrap: [bootstrapAddr(members[0].peer)], logName: `peer4-run${r}` })
-    await waitReady(m.peer, m.daemon)
+    m.daemon = await launchDaemon(m.peer, { bootstrap: [bootstrapAddr(members[0].peer)], logName: `peer4-run${r}` })
     let first = 0
     // when does the first item arrive (head discovery)?
     const firstSeen = (async () => {

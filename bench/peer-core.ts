@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   BASE_ENV, CTL_BIN, MiB, SERVICE_BIN, answers, benchCid, cleanupAll, countLines, fmt, initPeer, machine, median, now, parseArgsLoose,
-  percentile, pinLoad, report, runNode, spawnNode, startDaemon, startKubo, stateImport, tempDir, waitIdle, waitReady, writePinset
+  launchDaemon, percentile, pinLoad, report, runNode, spawnNode, startKubo, stateImport, tempDir, waitIdle, waitReady, writePinset
 } from './lib/harness.js'
 import type { Kubo, Metric, Peer, Proc } from './lib/harness.js'
 
@@ -51,8 +51,7 @@ async function pinsRest (): Promise<void> {
       kuboAddr: kubo.addr,
       batching: batching ? { maxBatchSize: 5000, maxBatchAge: '1s' } : undefined
     })
-    const daemon = startDaemon(peer)
-    await waitReady(peer, daemon)
+    const daemon = await launchDaemon(peer)
     // warm-up (JIT, connections)
     let seq = 0
     const take = (n: number): string[] => Array.from({ length: n }, () => benchCid(1, seq++))
@@ -125,8 +124,7 @@ async function largeFixture (): Promise<Fixture> {
 /** Starts the fixture's daemon and waits until it is ready and its startup work has settled. */
 async function startSettled (f: Fixture): Promise<Proc> {
   const t0 = now()
-  const daemon = startDaemon(f.peer)
-  await waitReady(f.peer, daemon)
+  const daemon = await launchDaemon(f.peer)
   const idle = await waitIdle(daemon)
   console.log(`daemon ready and idle after ${fmt((now() - t0) / 1000, 1)} s (idle wait ${fmt(idle / 1000, 1)} s)`)
   return daemon

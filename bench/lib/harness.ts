@@ -444,14 +444,8 @@ export async function initPeer (p: PeerInit): Promise<Peer> {
   if (r.code !== 0) throw new Error(`init of ${p.name} failed (${r.code}):\n${await readFile(`${p.dir}.init.log`, 'utf8')}`)
   const cfgPath = join(p.dir, 'service.json')
   const cfg = JSON.parse(await readFile(cfgPath, 'utf8'))
-  const clusterPort = await freePort()
-  const restPort = await freePort()
   cfg.cluster.peername = p.name
-  cfg.cluster.listen_multiaddress = [`/ip4/127.0.0.1/tcp/${clusterPort}`]
   if (p.secret != null) cfg.cluster.secret = p.secret
-  cfg.api.restapi.http_listen_multiaddress = `/ip4/127.0.0.1/tcp/${restPort}`
-  if (cfg.api.pinsvcapi != null) cfg.api.pinsvcapi.http_listen_multiaddress = `/ip4/127.0.0.1/tcp/${await freePort()}`
-  if (cfg.api.ipfsproxy != null) cfg.api.ipfsproxy.listen_multiaddress = `/ip4/127.0.0.1/tcp/${await freePort()}`
   const crdt = cfg.consensus.crdt
   if (p.batching != null) {
     crdt.batching = { max_batch_size: p.batching.maxBatchSize, max_batch_age: p.batching.maxBatchAge }
@@ -459,8 +453,25 @@ export async function initPeer (p: PeerInit): Promise<Peer> {
   }
   if (p.rebroadcastInterval != null) crdt.rebroadcast_interval = p.rebroadcastInterval
   await writeFile(cfgPath, JSON.stringify(cfg, null, 2))
-  return { dir: p.dir, name: p.name, restPort, clusterPort, secret: cfg.cluster.secret }
+  const peer: Peer = { dir: p.dir, name: p.name, restPort: 0, clusterPort: 0, secret: cfg.cluster.secret }
+  await assignPorts(peer)
+  return peer
 }
+
+/** Moves every listener of a peer to 127.0.0.1 on fresh free ports. */
+export async function assignPorts (peer: Peer): Promise<void> {
+  const cfgPath = join(peer.dir, 'service.json')
+  const cfg = JSON.parse(await readFile(cfgPath, 'utf8'))
+  peer.clusterPort = await freePort()
+  peer.restPort = await freePort()
+  cfg.cluster.listen_multiaddress = [`/ip4/127.0.0.1/tcp/${peer.clusterPort}`]
+  cfg.api.restapi.http_listen_multiaddress = `/ip4/127.0.0.1/tcp/${peer.restPort}`
+  if (cfg.api.pinsvcapi != null) cfg.api.pinsvcapi.http_listen_multiaddress = `/ip4/127.0.0.1/tcp/${await freePort()}`
+  if (cfg.api.ipfsproxy != null) cfg.api.ipfsproxy.listen_multiaddress = `/ip4/127.0.0.1/tcp/${await freePort()}`
+  await writeFile(cfgPath, JSON.stringify(cfg, null, 2))
+}
+
+
 
 /** Starts `ipfs-cluster-service daemon` for a peer (not waiting for anything). */
 export function startDaemon (peer: Peer, opts: { bootstrap?: string[], nodeArgs?: string[], logName?: string } = {}): Proc {
@@ -474,6 +485,30 @@ export async function waitReady (peer: Peer, proc: Proc, timeout = 300000): Prom
   await waitLog(proc, /IPFS Cluster is READY/, timeout)
   const id = await request(peer.restPort, 'GET', '/id')
   peer.peerId = JSON.parse(id.body).id
+}
+
+/**
+ * Starts a daemon and waits until it is ready. A port taken in the
+ * meantime by another process (the ports are picked free, then released)
+ * makes it retry on new ports.
+ */
+export async function launchDaemon (peer: Peer, opts: { bootstrap?: string[], nodeArgs?: string[], logName?: string, timeout?: number } = {}): Promise<Proc> {
+  for (let attempt = 1; ; attempt++) {
+    const logPath = join(dirname(peer.dir), `${opts.logName ?? peer.name}.daemon.log`)
+    const before = await readFile(logPath, 'utf8').then((t) => t.length, () => 0)
+    const proc = startDaemon(peer, opts)
+    try {
+      await waitReady(peer, proc, opts.timeout)
+      return proc
+    } catch (err) {
+      const log = (await proc.log()).slice(before)
+      if (attempt < 5 && !proc.running && log.includes('EADDRINUSE')) {
+        await assignPorts(peer)
+        continue
+      }
+      throw err
+    }
+  }
 }
 
 /** The multiaddress other peers bootstrap to. */
