@@ -77,8 +77,16 @@ export interface KVStore extends Startable {
   batch(ops: Array<{ key: string, value?: Uint8Array }>, options?: AbortOptions): Promise<void>
   /** Entries whose key starts with `prefix`, in key order. */
   query(prefix: string, options?: AbortOptions & { keysOnly?: boolean, limit?: number }): AsyncGenerator<{ key: string, value: Uint8Array }>
+  /**
+   * Optional: the entries of `query(prefix)` in chunks (arrays of up to a
+   * thousand entries, never empty), for consumers of millions of entries
+   * that process a chunk synchronously.
+   */
+  queryChunks?(prefix: string, options?: AbortOptions): AsyncGenerator<Array<{ key: string, value: Uint8Array }>>
   /** Deletes every key starting with `prefix`; returns how many. */
   deletePrefix(prefix: string, options?: AbortOptions): Promise<number>
+  /** Optional: deletes every key starting with `prefix` without counting them (faster). */
+  clearPrefix?(prefix: string, options?: AbortOptions): Promise<void>
   /** Flushes writes to disk. */
   sync(options?: AbortOptions): Promise<void>
 }

@@ -8,6 +8,7 @@ import { base58btc } from 'multiformats/bases/base58'
 import { base64, base64url } from 'multiformats/bases/base64'
 import { base16 } from 'multiformats/bases/base16'
 import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
 import { InvalidArgumentError } from '../errors.js'
 
 const multibaseDecoder = base32.decoder
@@ -22,6 +23,14 @@ const multibaseDecoder = base32.decoder
  * Throws InvalidArgumentError with the parser's message.
  */
 export function parseCid (s: string): CID {
+  if (s.length > 8 && s.charCodeAt(0) === 0x62) { // 'b': base32 lower case, the CIDv1 default
+    const bytes = base32LowerDecodeOrNull(s)
+    if (bytes != null) {
+      try {
+        return cidFromBytes(bytes)
+      } catch {}
+    }
+  }
   try {
     if (s.startsWith('Qm') || s.startsWith('1')) {
       return CID.parse(s)
@@ -49,8 +58,13 @@ export function tryParseCid (s: string): CID | null {
   }
 }
 
-/** Canonical string: v0 base58btc, v1 base32 (go-cid `String()`). */
+/**
+ * Canonical string: v0 base58btc, v1 base32 (go-cid `String()`). CIDv1 are
+ * encoded here directly (hot in listings of millions of pins: no per-CID
+ * cache entry as `CID.toString()` keeps).
+ */
 export function cidToString (cid: CID): string {
+  if (cid.version === 1) return 'b' + base32Encode(cid.bytes, B32_LOWER)
   return cid.toString()
 }
 
@@ -60,40 +74,60 @@ export function cidToDsKey (cid: CID): string {
 }
 
 const B32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+const B32_UPPER = new Uint8Array([...B32_ALPHABET].map((c) => c.charCodeAt(0)))
+const B32_LOWER = new Uint8Array([...B32_ALPHABET.toLowerCase()].map((c) => c.charCodeAt(0)))
+/** char code → 5-bit value, -1 for characters outside the upper-case alphabet. */
+const B32_DECODE = new Int8Array(128).fill(-1)
+for (let i = 0; i < 32; i++) B32_DECODE[B32_UPPER[i]] = i
+let scratch = Buffer.allocUnsafe(128)
 
-/** RFC 4648 base32 without padding, upper case. */
-export function base32Upper (bytes: Uint8Array): string {
-  let out = ''
+function base32Encode (bytes: Uint8Array, alphabet: Uint8Array): string {
+  const need = Math.ceil(bytes.length * 8 / 5)
+  if (need > scratch.length) scratch = Buffer.allocUnsafe(need * 2)
+  const out = scratch
+  let j = 0
   let bits = 0
   let value = 0
   for (let i = 0; i < bytes.length; i++) {
-    value = (value << 8) | bytes[i]
+    value = ((value << 8) | bytes[i]) & 0xffff
     bits += 8
     while (bits >= 5) {
-      out += B32_ALPHABET[(value >>> (bits - 5)) & 31]
+      out[j++] = alphabet[(value >>> (bits - 5)) & 31]
       bits -= 5
     }
   }
   if (bits > 0) {
-    out += B32_ALPHABET[(value << (5 - bits)) & 31]
+    out[j++] = alphabet[(value << (5 - bits)) & 31]
   }
-  return out
+  return out.toString('latin1', 0, j)
 }
 
-const B32_LOOKUP = new Map([...B32_ALPHABET].map((c, i) => [c, i]))
+/** RFC 4648 base32 without padding, upper case. */
+export function base32Upper (bytes: Uint8Array): string {
+  return base32Encode(bytes, B32_UPPER)
+}
 
-/** Inverse of {@link base32Upper}. */
-export function base32UpperDecode (s: string): Uint8Array {
-  const out = new Uint8Array(Math.floor(s.length * 5 / 8))
+/**
+ * Inverse of {@link base32Upper} (of `s` from index `start`). Short results
+ * are views on Node's shared buffer pool: a small `new Uint8Array(n)` lives
+ * on the JS heap and gets its own ArrayBuffer materialised on first access
+ * to `.buffer` (which multiformats does for every CID and digest), several
+ * times the cost of the decoding itself.
+ */
+export function base32UpperDecode (s: string, start = 0): Uint8Array {
+  const n = Math.floor((s.length - start) * 5 / 8)
+  const pooled = Buffer.allocUnsafe(n)
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, n)
   let bits = 0
   let value = 0
   let j = 0
-  for (const c of s) {
-    const v = B32_LOOKUP.get(c)
-    if (v == null) {
-      throw new InvalidArgumentError(`invalid base32 character ${c}`)
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    const v = c < 128 ? B32_DECODE[c] : -1
+    if (v < 0) {
+      throw new InvalidArgumentError(`invalid base32 character ${String.fromCodePoint(s.codePointAt(i) ?? c)}`)
     }
-    value = (value << 5) | v
+    value = ((value << 5) | v) & 0xffff
     bits += 5
     if (bits >= 8) {
       out[j++] = (value >>> (bits - 8)) & 255
@@ -103,8 +137,53 @@ export function base32UpperDecode (s: string): Uint8Array {
   return out
 }
 
+const B32_DECODE_LOWER = new Int8Array(128).fill(-1)
+for (let i = 0; i < 32; i++) B32_DECODE_LOWER[B32_LOWER[i]] = i
+
+/** `s` minus its first character, decoded as lower-case base32; null when it is not. */
+function base32LowerDecodeOrNull (s: string): Uint8Array | null {
+  const n = Math.floor((s.length - 1) * 5 / 8)
+  const pooled = Buffer.allocUnsafe(n)
+  const out = new Uint8Array(pooled.buffer, pooled.byteOffset, n)
+  let bits = 0
+  let value = 0
+  let j = 0
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    const v = c < 128 ? B32_DECODE_LOWER[c] : -1
+    if (v < 0) return null
+    value = ((value << 5) | v) & 0xffff
+    bits += 5
+    if (bits >= 8) {
+      out[j++] = (value >>> (bits - 8)) & 255
+      bits -= 8
+    }
+  }
+  // RFC 4648 without padding: fewer than 5 leftover bits, all zero
+  if (bits >= 5 || (value & ((1 << bits) - 1)) !== 0) return null
+  return out
+}
+
+/**
+ * A CID from its binary form. The common shapes (CIDv0; CIDv1 whose codec,
+ * hash code and length are one-byte varints) are built directly from
+ * `bytes` (no copies); anything else goes through `CID.decode`.
+ */
+export function cidFromBytes (bytes: Uint8Array): CID {
+  if (bytes.length >= 4 && bytes[0] === 1 && bytes[1] < 0x80 && bytes[2] < 0x80 && bytes[3] < 0x80 && bytes.length === 4 + bytes[3]) {
+    const digest = new Digest.Digest(bytes[2], bytes[3], bytes.subarray(4), bytes.subarray(2))
+    return new CID(1, bytes[1], digest, bytes)
+  }
+  if (bytes.length === 34 && bytes[0] === 0x12 && bytes[1] === 0x20) {
+    return new CID(0, DAG_PB, new Digest.Digest(0x12, 32, bytes.subarray(2), bytes), bytes)
+  }
+  return CID.decode(bytes)
+}
+
+const DAG_PB = 0x70
+
 export function cidFromDsKey (key: string): CID {
-  return CID.decode(base32UpperDecode(key.startsWith('/') ? key.slice(1) : key))
+  return cidFromBytes(base32UpperDecode(key, key.startsWith('/') ? 1 : 0))
 }
 
 /**
@@ -151,6 +230,10 @@ function pad (n: number, width = 2): string {
   return String(n).padStart(width, '0')
 }
 
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'))
+/** Go's fraction of a millisecond value: '' for 0, `.1` for 100, `.012` for 12. */
+const FRACTION = Array.from({ length: 1000 }, (_, i) => i === 0 ? '' : ('.' + String(i).padStart(3, '0')).replace(/0+$/, ''))
+
 /**
  * Formats a Date as Go's RFC3339Nano in the local time zone
  * (`Z` when the local offset is zero). `null` is the zero time.
@@ -161,7 +244,17 @@ export function formatTime (date: Date | null, secondsOnly = false): string {
     return ZERO_TIME
   }
   const offsetMin = -date.getTimezoneOffset()
-  const local = new Date(date.getTime() + offsetMin * 60000)
+  const local = offsetMin === 0 ? date : new Date(date.getTime() + offsetMin * 60000)
+  const year = local.getUTCFullYear()
+  if (year >= 1000 && year <= 9999) {
+    // fast path (hot in listings): table lookups instead of padding
+    const ms = local.getUTCMilliseconds()
+    const s = year + '-' + PAD2[local.getUTCMonth() + 1] + '-' + PAD2[local.getUTCDate()] + 'T' + PAD2[local.getUTCHours()] + ':' +
+      PAD2[local.getUTCMinutes()] + ':' + PAD2[local.getUTCSeconds()] + (secondsOnly ? '' : FRACTION[ms])
+    if (offsetMin === 0) return s + 'Z'
+    const abs = Math.abs(offsetMin)
+    return s + (offsetMin > 0 ? '+' : '-') + PAD2[Math.floor(abs / 60)] + ':' + PAD2[abs % 60]
+  }
   let s = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`
   const ms = local.getUTCMilliseconds()
   if (!secondsOnly && ms !== 0) {
@@ -200,12 +293,13 @@ export function truncateToSeconds (d: Date): Date {
  * Applying it to JSON text is safe because those characters can only occur
  * inside strings.
  */
+const GO_ESCAPED = /[<>&\u2028\u2029]/
+const GO_ESCAPED_ALL = /[<>&\u2028\u2029]/g
+
 export function goEscape (json: string): string {
   // Fast path (hot in streaming responses): nothing to escape.
-  if (json.indexOf('<') < 0 && json.indexOf('>') < 0 && json.indexOf('&') < 0 && json.indexOf('\u2028') < 0 && json.indexOf('\u2029') < 0) {
-    return json
-  }
-  return json.replace(/[<>&\u2028\u2029]/g, (c) => {
+  if (!GO_ESCAPED.test(json)) return json
+  return json.replace(GO_ESCAPED_ALL, (c) => {
     switch (c) {
       case '<': return '\\u003c'
       case '>': return '\\u003e'

@@ -18,6 +18,12 @@ function isSpace (c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 }
 
+/** Marks an item of {@link JSONValueSplitter.pushValues} that was not parsed yet. */
+export const UNPARSED: unique symbol = Symbol('unparsed')
+
+/** Beyond this many bytes without a newline, the splitter scans instead of waiting for the line end. */
+const MAX_PENDING_LINE = 1 << 20
+
 export class JSONValueSplitter {
   private readonly decoder = new TextDecoder('utf-8')
   private buf = ''
@@ -35,6 +41,51 @@ export class JSONValueSplitter {
     return this.scan(false)
   }
 
+  /**
+   * Like {@link push}, but parses too: a stream with one value per line
+   * (NDJSON, what IPFS Cluster sends) is split at newlines and each line
+   * parsed once, without scanning it. A line that is not exactly one JSON
+   * value falls back to the scanner, whose texts come back with
+   * `value: UNPARSED` (the caller parses them, reporting errors as usual).
+   */
+  pushValues (chunk: Uint8Array): Array<{ text: string, value: unknown }> {
+    this.buf += this.decoder.decode(chunk, { stream: true })
+    if (this.start >= 0 || this.pos !== 0) return this.scanned(false)
+    const out: Array<{ text: string, value: unknown }> = []
+    const s = this.buf
+    const len = s.length
+    let p = 0
+    while (true) {
+      while (p < len && isSpace(s.charCodeAt(p))) p++
+      if (p >= len) {
+        this.buf = ''
+        return out
+      }
+      const nl = s.indexOf('\n', p)
+      if (nl < 0) {
+        this.buf = p === 0 ? s : s.slice(p)
+        if (this.buf.length > MAX_PENDING_LINE) out.push(...this.scanned(false))
+        return out
+      }
+      const line = s.slice(p, nl)
+      let value: unknown
+      try {
+        value = JSON.parse(line)
+      } catch {
+        // not one value per line: scan the rest
+        this.buf = s.slice(p)
+        out.push(...this.scanned(false))
+        return out
+      }
+      out.push({ text: line, value })
+      p = nl + 1
+    }
+  }
+
+  private scanned (final: boolean): Array<{ text: string, value: unknown }> {
+    return this.scan(final).map((text) => ({ text, value: UNPARSED }))
+  }
+
   /** Ends the stream; returns the last value (if any). Throws on a truncated value. */
   end (): string[] {
     this.buf += this.decoder.decode()
@@ -46,74 +97,79 @@ export class JSONValueSplitter {
   }
 
   private scan (final: boolean): string[] {
+    // the scanner state lives in locals in the loop (hot: millions of items)
     const out: string[] = []
     const s = this.buf
+    const len = s.length
+    let start = this.start
+    let depth = this.depth
+    let inString = this.inString
+    let escaped = this.escaped
+    let scalar = this.scalar
     let i = this.pos
-    for (; i < s.length; i++) {
+    for (; i < len; i++) {
       const c = s.charCodeAt(i)
-      if (this.start < 0) {
-        if (isSpace(c)) continue
-        this.start = i
-        this.depth = 0
-        this.inString = false
-        this.escaped = false
-        this.scalar = !(c === 0x7b || c === 0x5b || c === 0x22)
-        if (c === 0x22) {
-          this.inString = true
-          continue
-        }
-        if (!this.scalar) {
-          this.depth = 1
-          continue
-        }
-        continue
-      }
-      if (this.inString) {
-        if (this.escaped) {
-          this.escaped = false
+      if (inString) {
+        if (escaped) {
+          escaped = false
         } else if (c === 0x5c) {
-          this.escaped = true
+          escaped = true
         } else if (c === 0x22) {
-          this.inString = false
-          if (this.depth === 0) {
-            out.push(s.slice(this.start, i + 1))
-            this.start = -1
+          inString = false
+          if (depth === 0) {
+            out.push(s.slice(start, i + 1))
+            start = -1
           }
         }
         continue
       }
-      if (this.scalar) {
+      if (start < 0) {
+        if (isSpace(c)) continue
+        start = i
+        depth = 0
+        escaped = false
+        scalar = !(c === 0x7b || c === 0x5b || c === 0x22)
+        if (c === 0x22) inString = true
+        else if (!scalar) depth = 1
+        continue
+      }
+      if (scalar) {
         // a number/true/false/null ends at whitespace or a structural character
         if (isSpace(c) || c === 0x7b || c === 0x5b || c === 0x22 || c === 0x7d || c === 0x5d || c === 0x2c) {
-          out.push(s.slice(this.start, i))
-          this.start = -1
+          out.push(s.slice(start, i))
+          start = -1
           i--
         }
         continue
       }
       if (c === 0x22) {
-        this.inString = true
+        inString = true
       } else if (c === 0x7b || c === 0x5b) {
-        this.depth++
+        depth++
       } else if (c === 0x7d || c === 0x5d) {
-        this.depth--
-        if (this.depth === 0) {
-          out.push(s.slice(this.start, i + 1))
-          this.start = -1
+        depth--
+        if (depth === 0) {
+          out.push(s.slice(start, i + 1))
+          start = -1
         }
       }
     }
-    if (final && this.start >= 0 && this.scalar) {
-      out.push(s.slice(this.start))
-      this.start = -1
+    if (final && start >= 0 && scalar && !inString) {
+      out.push(s.slice(start))
+      start = -1
     }
+    this.depth = depth
+    this.inString = inString
+    this.escaped = escaped
+    this.scalar = scalar
     // drop consumed text
-    if (this.start >= 0) {
-      this.buf = s.slice(this.start)
+    if (start >= 0) {
+      this.buf = s.slice(start)
       this.start = 0
       this.pos = this.buf.length
     } else {
       this.buf = ''
+      this.start = -1
       this.pos = 0
     }
     return out

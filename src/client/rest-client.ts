@@ -12,7 +12,7 @@ import { UnsupportedOperationError } from '../errors.js'
 import { toAbortError } from '../utils/abort.js'
 import { parseApiAddress } from './address.js'
 import { ApiError, isApiError } from './errors.js'
-import { JSONValueSplitter, parseJSONLossless } from './json-stream.js'
+import { JSONValueSplitter, parseJSONLossless, UNPARSED } from './json-stream.js'
 import { entryFromPath, entryFromURL, isWebArgument, multipartBody, randomBoundary, totalSize } from './multipart.js'
 import { toIpfsPath } from './paths.js'
 import { addParamsToQuery, pathEscape, pinOptionsToQuery, queryEscape } from './query.js'
@@ -372,13 +372,15 @@ export class RestClient {
         throw new ApiError(status, 'expected streaming response with code 200/204')
       }
       const splitter = new JSONValueSplitter()
-      const decodeText = (text: string): T => {
+      const decodeText = (text: string, parsed: unknown = UNPARSED): T => {
         if (this.log.debugEnabled) this.log.debug('Response item: %s', text)
-        let raw: unknown
-        try {
-          raw = JSON.parse(text)
-        } catch (err) {
-          throw new ApiError(status, (err as Error).message)
+        let raw: unknown = parsed
+        if (raw === UNPARSED) {
+          try {
+            raw = JSON.parse(text)
+          } catch (err) {
+            throw new ApiError(status, (err as Error).message)
+          }
         }
         try {
           return decode(raw)
@@ -388,8 +390,8 @@ export class RestClient {
       }
       try {
         for await (const chunk of res) {
-          for (const text of splitter.push(chunk as Buffer)) {
-            yield decodeText(text)
+          for (const item of splitter.pushValues(chunk as Buffer)) {
+            yield decodeText(item.text, item.value)
           }
         }
       } catch (err) {

@@ -6,7 +6,7 @@
  * re-marshalled (RFC 3339, trailing zeros trimmed, `Z` for UTC), map keys
  * sorted. Values keep the time zone offset the server sent.
  */
-import { getCI, parseCid, tryParsePeerId } from '../api/encoding.js'
+import { cidToString, getCI, parseCid, tryParsePeerId } from '../api/encoding.js'
 import { pinTypeFromString, pinTypeToString, trackerStatusFromString, trackerStatusToString } from '../api/enums.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { AddedOutputJSON, AlertJSON, ConnectGraphJSON, GlobalPinInfoJSON, GlobalRepoGCJSON, IDJSON, IPFSIDJSON, IPFSRepoGCJSON, MetricJSON, PinInfoShortJSON, PinJSON, RepoGCJSON } from '../api/json.js'
@@ -110,7 +110,7 @@ function cid (o: Obj, key: string, field: string): string | null {
 
 function normalizeCid (s: string, field: string): string {
   try {
-    return parseCid(s).toString()
+    return cidToString(parseCid(s))
   } catch (err) {
     throw new InvalidArgumentError(`error decoding ${field}: ${(err as Error).message}`)
   }
@@ -126,6 +126,7 @@ export const ZERO_TIME = '0001-01-01T00:00:00Z'
  * decoding: fraction trimmed of trailing zeros, `+00:00` → `Z`.
  */
 export function normalizeGoTime (s: string): string {
+  if (s === ZERO_TIME) return s
   const m = TIME_RE.exec(s)
   if (m == null) {
     throw new InvalidArgumentError(`parsing time ${JSON.stringify(s)} as "2006-01-02T15:04:05Z07:00": cannot parse`)

@@ -217,9 +217,41 @@ export async function runCtl (argv: string[], io: CtlIO): Promise<number> {
     }
   }
 
+  /**
+   * Prints a stream. The output is written in chunks of up to 64 KiB (one
+   * write per chunk, not per item: listings reach millions of items); an
+   * item waits at most 20 ms for its chunk to be written.
+   */
   const streamOut = async <T>(items: AsyncIterable<T>, text: (v: T) => string): Promise<void> => {
-    for await (const item of items) {
-      print(item, text)
+    let buf = ''
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const flush = (): void => {
+      clearTimeout(timer)
+      timer = undefined
+      if (buf === '') return
+      const chunk = buf
+      buf = ''
+      out(chunk)
+    }
+    try {
+      for await (const item of items) {
+        if (encoding === 'json') {
+          let t = ''
+          try {
+            t = toJSONText(item, 4)
+          } catch (err) {
+            flush()
+            fail('generating json output', err)
+          }
+          buf += t + '\n'
+        } else {
+          buf += text(item)
+        }
+        if (buf.length >= 65536) flush()
+        else if (timer === undefined) timer = setTimeout(flush, 20)
+      }
+    } finally {
+      flush()
     }
   }
 

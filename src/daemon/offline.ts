@@ -2,11 +2,6 @@
  * Offline access to a peer's state for the `state` commands (the daemon
  * must not run: the caller holds the execution lock).
  */
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { createCRDTConsensus, formatCRDTInfo } from '../consensus/crdt/index.js'
 import { createKVStore } from '../datastore/index.js'
 import { exportState, importState, IMPORT_VALIDATE_PROGRESS } from '../state/index.js'
@@ -61,33 +56,29 @@ export async function offlineState (config: PeerConfig, logger: ComponentLogger 
     async markClean () { await consensus.markClean() },
     async exportTo (out, onProgress) {
       let n = 0
-      for await (const line of exportState(consensus.state(), { onProgress: (e) => { onProgress?.(e.detail.count) } })) {
-        await write(out, line)
-        n++
+      const progress = (count: number): void => {
+        n = count
+        onProgress?.(count)
+      }
+      for await (const chunk of exportState(consensus.state(), { onProgress: (e) => { progress(e.detail.count) } })) {
+        await write(out, chunk)
       }
       return n
     },
     async importFrom (input, opts) {
-      // the input is read twice (validate, then write): spool stdin to a file
-      const dir = await mkdtemp(join(tmpdir(), 'cluster-import-'))
-      const spool = join(dir, 'state.json')
-      try {
-        await pipeline(input, createWriteStream(spool))
-        const state = consensus.batchingState()
-        const { count } = await importState(state, () => createReadStream(spool), {
-          transform: (pin) => {
-            if (opts.replicationFactorMin > 0) pin.replicationFactorMin = opts.replicationFactorMin
-            if (opts.replicationFactorMax > 0) pin.replicationFactorMax = opts.replicationFactorMax
-            if (opts.allocations.length > 0) pin.allocations = [...opts.allocations]
-            return pin
-          },
-          beforeWrite: async () => { await consensus.clean() },
-          onProgress: (e) => { opts.onProgress?.(e.detail.count, e.type === IMPORT_VALIDATE_PROGRESS ? 'validate' : 'write') }
-        })
-        return count
-      } finally {
-        await rm(dir, { recursive: true, force: true })
-      }
+      // read once: importState validates into its own spool file, then writes
+      const state = consensus.batchingState()
+      const { count } = await importState(state, () => input as AsyncIterable<Uint8Array>, {
+        transform: (pin) => {
+          if (opts.replicationFactorMin > 0) pin.replicationFactorMin = opts.replicationFactorMin
+          if (opts.replicationFactorMax > 0) pin.replicationFactorMax = opts.replicationFactorMax
+          if (opts.allocations.length > 0) pin.allocations = [...opts.allocations]
+          return pin
+        },
+        beforeWrite: async () => { await consensus.clean() },
+        onProgress: (e) => { opts.onProgress?.(e.detail.count, e.type === IMPORT_VALIDATE_PROGRESS ? 'validate' : 'write') }
+      })
+      return count
     },
     async cleanup () {
       await consensus.clean()

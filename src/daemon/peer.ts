@@ -17,7 +17,6 @@ import { createBitswapDAGSyncer } from '../consensus/network/index.js'
 import { createKVStore } from '../datastore/index.js'
 import { createClusterHost } from '../host/index.js'
 import { createDiskInformer, createPinQueueInformer, createTagsInformer } from '../informer/index.js'
-import { createEmbeddedIPFS } from '../ipfsconn/embedded/index.js'
 import { createIPFSHTTPConnector } from '../ipfsconn/ipfshttp/index.js'
 import { createMetricsPusher, createPubsubMonitor, METRICS_TOPIC, newPingMetric } from '../monitor/index.js'
 import { createIPFSProxy } from '../ipfsproxy/index.js'
@@ -126,6 +125,8 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   }
   let ipfs: IPFSConnector
   if (config.ipfsConnector.embedded != null && present.has('ipfs_connector.embedded')) {
+    // loaded only when used (its module graph costs about half a second)
+    const { createEmbeddedIPFS } = await import('../ipfsconn/embedded/index.js')
     ipfs = createEmbeddedIPFS({ logger, swarmPeerAddresses: otherPeersIPFSAddrs }, config.ipfsConnector.embedded)
   } else {
     const httpConfig = config.ipfsConnector.ipfshttp

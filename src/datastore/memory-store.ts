@@ -127,6 +127,18 @@ export class MemoryKVStore implements KVStore {
     }
   }
 
+  async * queryChunks (prefix: string, options: AbortOptions = {}): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+    let chunk: Array<{ key: string, value: Uint8Array }> = []
+    for await (const entry of this.query(prefix, options)) {
+      chunk.push(entry)
+      if (chunk.length >= QUERY_CHUNK) {
+        yield chunk
+        chunk = []
+      }
+    }
+    if (chunk.length > 0) yield chunk
+  }
+
   async deletePrefix (prefix: string, options?: AbortOptions): Promise<number> {
     this.check(options)
     const keys = this.keys()
@@ -136,6 +148,10 @@ export class MemoryKVStore implements KVStore {
     const removed = keys.splice(start, end - start)
     for (const k of removed) this.data.delete(k)
     return removed.length
+  }
+
+  async clearPrefix (prefix: string, options?: AbortOptions): Promise<void> {
+    await this.deletePrefix(prefix, options)
   }
 
   async sync (options?: AbortOptions): Promise<void> {

@@ -1,3 +1,4 @@
+import './xsalsa20-patch.js'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'

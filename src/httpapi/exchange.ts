@@ -7,6 +7,11 @@ import { AbortError, httpStatusForError, isAbortError, PayloadTooLargeError } fr
 import type { Logger } from '../interfaces.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
+/** Bytes of NDJSON items gathered before a streaming response writes them. */
+const STREAM_CHUNK = 64 * 1024
+/** Longest time a streamed item waits for more to join its chunk. */
+const STREAM_FLUSH_MS = 10
+
 /** Builds the API's error body from a message and a status. */
 export type ErrorBodyFn = (message: string, status: number) => unknown
 
@@ -24,6 +29,11 @@ export interface StreamOptions {
    * 500 body when nothing was streamed).
    */
   extraErrors?: () => unknown[]
+  /**
+   * Direct text form of an item, equal to `toJSONText(encode(item))` but
+   * cheaper (long listings).
+   */
+  encodeText?: (item: never) => string
 }
 
 export function errorMessage (err: unknown): string {
@@ -187,8 +197,9 @@ export class Exchange {
    * Streams `source` as NDJSON (HTTP spec §3.8): waits for the first item;
    * a failure there is a 500 error body; no item at all is a 204 (or a 500
    * when the operation reported errors); otherwise 200, one JSON document
-   * per line written as produced (waiting for the client when the socket
-   * buffer is full), then the `X-Stream-Error` trailer, empty when the
+   * per line written as produced (in chunks of up to 64 KiB, each item
+   * written at most 10 ms after it was produced; waiting for the client
+   * when the socket buffer is full), then the `X-Stream-Error` trailer, empty when the
    * iteration ended without error. When the client goes away, the producer
    * is stopped (its signal is {@link signal}) and nothing more is written.
    */
@@ -217,11 +228,30 @@ export class Exchange {
     this.res.writeHead(200)
     let iterErr: unknown
     let failed = false
+    // Items are written in chunks of about STREAM_CHUNK bytes (one socket
+    // write per chunk instead of one per item); an item is never held back
+    // more than STREAM_FLUSH_MS when the source is slow.
+    const encodeText = opts.encodeText as ((item: T) => string) | undefined
+    let buf = ''
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const flush = (): void => {
+      clearTimeout(timer)
+      timer = undefined
+      if (buf === '' || this.res.destroyed) return
+      const chunk = buf
+      buf = ''
+      this.write(chunk)
+    }
     try {
       while (cur.done !== true) {
         if (this.signal.aborted) break
-        const ok = this.write(toJSONText(encode(cur.value)) + '\n')
-        if (!ok) await this.drain()
+        buf += (encodeText != null ? encodeText(cur.value) : toJSONText(encode(cur.value))) + '\n'
+        if (buf.length >= STREAM_CHUNK) {
+          flush()
+          if (this.res.writableNeedDrain) await this.drain()
+        } else if (timer === undefined) {
+          timer = setTimeout(flush, STREAM_FLUSH_MS)
+        }
         if (this.signal.aborted) break
         cur = await it.next()
       }
@@ -229,6 +259,9 @@ export class Exchange {
       failed = true
       iterErr = err
     }
+    clearTimeout(timer)
+    timer = undefined
+    if (!this.signal.aborted) flush()
     if (this.signal.aborted) {
       // The client is gone: stop the producer and write nothing more.
       try { await it.return?.() } catch {}

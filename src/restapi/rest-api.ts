@@ -3,11 +3,11 @@
  */
 import { getCI, parseCid, parsePeerId } from '../api/encoding.js'
 import { parseTrackerStatusFilter, pinTypeFromString, PinType } from '../api/enums.js'
-import { addedOutputToJSON, alertToJSON, bandwidthToJSON, connectGraphToJSON, globalPinInfoToJSON, globalRepoGCToJSON, idToJSON, metricToJSON, pinInfoToGlobal, pinToJSON } from '../api/json.js'
-import { InvalidArgumentError } from '../errors.js'
+import { toJSONText, addedOutputToJSON, alertToJSON, bandwidthToJSON, connectGraphToJSON, globalPinInfoToJSON, globalRepoGCToJSON, idToJSON, metricToJSON, pinInfoToGlobal, pinToJSON, pinToJSONText } from '../api/json.js'
+import { InvalidArgumentError, isAbortError } from '../errors.js'
 import { serveAdd } from '../httpapi/add.js'
-import { errorMessage, type Exchange } from '../httpapi/exchange.js'
-import { multipartBoundary } from '../httpapi/multipart.js'
+import { errorMessage, trailerValue, type Exchange } from '../httpapi/exchange.js'
+import { multipartBoundary, multipartEntries } from '../httpapi/multipart.js'
 import { inCompletionOrder } from '../httpapi/parallel.js'
 import { parseAddParams, parsePinOptionsQuery } from '../httpapi/params.js'
 import { HTTPAPIServer, type Route } from '../httpapi/server.js'
@@ -254,7 +254,7 @@ export class RESTAPIServer implements Startable {
     if (filter === PinType.Bad) {
       throw new InvalidArgumentError('invalid filter value')
     }
-    await ex.stream(this.cluster.pins(filter, { signal: ex.signal }), pinToJSON)
+    await ex.stream(this.cluster.pins(filter, { signal: ex.signal }), pinToJSON, { encodeText: pinToJSONText })
   }
 
   private async statusAll (ex: Exchange): Promise<void> {

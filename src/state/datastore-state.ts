@@ -57,6 +57,43 @@ export async function * decodePinEntries (entries: AsyncIterable<{ key: string, 
 }
 
 /**
+ * Decodes chunks of pin entries (see {@link decodePinEntries}); each chunk
+ * is decoded synchronously, then its pins are yielded one by one.
+ */
+export async function * decodePinChunks (chunks: AsyncIterable<Array<{ key: string, value: Uint8Array }>>, keyOf: (dsKey: string) => string | undefined, logger?: Logger): AsyncGenerator<Pin> {
+  let total = 0
+  for await (const chunk of chunks) {
+    const pins: Pin[] = []
+    for (const { key, value } of chunk) {
+      const pinKey = keyOf(key)
+      if (pinKey === undefined) continue
+      let cid: CID
+      try {
+        cid = cidFromDsKey(pinKey)
+      } catch (err) {
+        logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
+        continue
+      }
+      try {
+        pins.push(pinFromProto(value, cid))
+      } catch (err) {
+        logger?.error('error deserializing pin (%s): %s', key, (err as Error).message)
+      }
+    }
+    for (const pin of pins) {
+      yield pin
+      total++
+      if (total % LIST_PROGRESS_EVERY === 0) {
+        logger?.info('Full pinset listing in progress: %d pins so far', total)
+      }
+    }
+  }
+  if (total >= LIST_PROGRESS_EVERY) {
+    logger?.info('Full pinset listing finished: %d pins', total)
+  }
+}
+
+/**
  * A {@link State} stored directly in a {@link KVStore}: key
  * `<namespace>/<base32 CID>`, value the Pin protobuf.
  */

@@ -8,13 +8,24 @@
  * Deliberate fix of the reference quirk (which wipes the state and then
  * fails half-way on a bad line): import first VALIDATES the whole input,
  * and only then calls `beforeWrite` (the state cleanup) and writes. A bad
- * object anywhere means nothing is touched. Hence the source is a factory,
- * opened twice: it must give the same bytes both times (callers spool stdin
- * to a temporary file).
+ * object anywhere means nothing is touched. The input is read once: the
+ * validation pass decodes every pin and spools its protobuf to a temporary
+ * file, which the write pass reads back (so stdin needs no copy, and the
+ * JSON is parsed once).
+ *
+ * Inputs with one object per line (what `state export` writes) are parsed
+ * line by line with `JSON.parse`; anything else (pretty-printed objects,
+ * several per line...) goes through a character scanner.
  */
-import { pinFromJSON, pinToJSON, toJSONText } from '../api/json.js'
+import { once } from 'node:events'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pinFromJSON, pinToJSONText } from '../api/json.js'
 import { InvalidArgumentError } from '../errors.js'
 import { throwIfAborted } from '../utils/abort.js'
+import { pinFromProto, pinToProto } from './pin-codec.js'
 import type { Pin } from '../api/types.js'
 import type { AbortOptions, ProgressEvent, ReadOnlyState, State } from '../interfaces.js'
 
@@ -46,7 +57,7 @@ export async function * exportState (state: ReadOnlyState, options: AbortOptions
   let count = 0
   let chunk = ''
   for await (const pin of state.list(options)) {
-    chunk += toJSONText(pinToJSON(pin)) + '\n'
+    chunk += pinToJSONText(pin) + '\n'
     count++
     if (count % every === 0) options.onProgress?.({ type: EXPORT_PROGRESS, detail: { count } })
     if (chunk.length >= CHUNK_CHARS) {
@@ -145,6 +156,55 @@ export async function * decodeJSONObjects (source: AsyncIterable<Uint8Array | st
     }
   }
 
+  // One object per line: JSON.parse each line. At the first line that is
+  // not exactly one object, the scanner takes over for the rest (it gives
+  // the errors their position).
+  let fast = true
+  let carry = ''
+  const feed = function * (text: string, final: boolean): Generator<unknown> {
+    if (!fast) {
+      yield * handle(text)
+      return
+    }
+    const s = carry === '' ? text : carry + text
+    carry = ''
+    let p = 0
+    while (true) {
+      const nl = s.indexOf('\n', p)
+      if (nl < 0) {
+        const rest = s.slice(p)
+        if (final || rest.length > MAX_PENDING_LINE) {
+          fast = false
+          yield * handle(rest)
+        } else {
+          carry = rest
+        }
+        return
+      }
+      if (isBlankLine(s, p, nl)) {
+        line++
+        p = nl + 1
+        continue
+      }
+      let value: unknown
+      try {
+        value = JSON.parse(s.slice(p, nl))
+      } catch {
+        value = undefined
+      }
+      if (value == null || typeof value !== 'object' || Array.isArray(value)) {
+        fast = false
+        yield * handle(s.slice(p))
+        return
+      }
+      index++
+      startLine = line
+      line++
+      p = nl + 1
+      yield value
+    }
+  }
+
   for await (const chunk of source) {
     throwIfAborted(options.signal)
     let text: string
@@ -158,7 +218,7 @@ export async function * decodeJSONObjects (source: AsyncIterable<Uint8Array | st
         return
       }
     }
-    yield * handle(text)
+    yield * feed(text, false)
   }
   let tail = ''
   try {
@@ -166,8 +226,19 @@ export async function * decodeJSONObjects (source: AsyncIterable<Uint8Array | st
   } catch {
     fail('invalid UTF-8 in input')
   }
-  if (tail !== '') yield * handle(tail)
+  yield * feed(tail, true)
   if (depth > 0) fail('unexpected EOF', startLine)
+}
+
+/** Beyond this many characters without a newline, the scanner takes over. */
+const MAX_PENDING_LINE = 1 << 20
+
+/** Whether s[from, to) holds only JSON whitespace. */
+function isBlankLine (s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    if (!isSpace(s.charCodeAt(i))) return false
+  }
+  return true
 }
 
 /** Decodes a stream of JSON pins (see {@link decodeJSONObjects}). */
@@ -211,26 +282,92 @@ export interface ImportResult {
   count: number
 }
 
+/** Bytes of spooled records gathered before a write to the spool file. */
+const SPOOL_CHUNK = 256 * 1024
+
 /**
  * Validates the whole input, then (after `beforeWrite`) writes every pin
- * into `state`, committing when it is a batching state.
+ * into `state`, committing when it is a batching state. The source is
+ * opened once; decoded pins wait in a temporary file (length-prefixed Pin
+ * protobufs, about 100 bytes per pin) between the two passes.
  */
 export async function importState (state: State & { commit?: (options?: AbortOptions) => Promise<void> }, openSource: () => AsyncIterable<Uint8Array | string>, options: ImportStateOptions = {}): Promise<ImportResult> {
-  await validatePins(openSource(), options)
-  await options.beforeWrite?.()
   const every = options.progressEvery ?? 10000
   const commitEvery = options.commitEvery ?? 0
-  let count = 0
-  for await (let pin of decodePins(openSource(), options)) {
-    if (options.transform != null) pin = options.transform(pin)
-    await state.add(pin, options)
-    count++
-    if (state.commit != null && commitEvery > 0 && count % commitEvery === 0) {
-      await state.commit(options)
+  const dir = await mkdtemp(join(tmpdir(), 'cluster-import-'))
+  const spool = join(dir, 'pins.bin')
+  try {
+    // pass 1: decode, transform and encode every pin (nothing is written to the state)
+    let total = 0
+    const out = createWriteStream(spool)
+    const closed = once(out, 'close')
+    try {
+      let parts: Uint8Array[] = []
+      let size = 0
+      const flush = async (): Promise<void> => {
+        if (parts.length === 0) return
+        const chunk = Buffer.concat(parts, size)
+        parts = []
+        size = 0
+        if (!out.write(chunk)) await once(out, 'drain')
+      }
+      for await (let pin of decodePins(openSource(), options)) {
+        if (options.transform != null) pin = options.transform(pin)
+        let proto: Uint8Array
+        try {
+          proto = pinToProto(pin)
+        } catch (err) {
+          throw new InvalidArgumentError(`error decoding pin #${total + 1}: ${(err as Error).message}`)
+        }
+        const len = Buffer.allocUnsafe(4)
+        len.writeUInt32BE(proto.length)
+        parts.push(len, proto)
+        size += 4 + proto.length
+        if (size >= SPOOL_CHUNK) await flush()
+        total++
+        if (total % every === 0) options.onProgress?.({ type: IMPORT_VALIDATE_PROGRESS, detail: { count: total } })
+      }
+      await flush()
+    } finally {
+      out.end()
+      await closed
     }
-    if (count % every === 0) options.onProgress?.({ type: IMPORT_WRITE_PROGRESS, detail: { count } })
+    options.onProgress?.({ type: IMPORT_VALIDATE_PROGRESS, detail: { count: total } })
+
+    await options.beforeWrite?.()
+
+    // pass 2: write
+    let count = 0
+    for await (const proto of readSpool(spool)) {
+      throwIfAborted(options.signal)
+      await state.add(pinFromProto(proto), options)
+      count++
+      if (state.commit != null && commitEvery > 0 && count % commitEvery === 0) {
+        await state.commit(options)
+      }
+      if (count % every === 0) options.onProgress?.({ type: IMPORT_WRITE_PROGRESS, detail: { count } })
+    }
+    await state.commit?.(options)
+    options.onProgress?.({ type: IMPORT_WRITE_PROGRESS, detail: { count } })
+    return { count }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
-  await state.commit?.(options)
-  options.onProgress?.({ type: IMPORT_WRITE_PROGRESS, detail: { count } })
-  return { count }
+}
+
+/** The records of a spool file (4-byte big-endian length, then the bytes). */
+async function * readSpool (path: string): AsyncGenerator<Uint8Array> {
+  let pending: Buffer = Buffer.alloc(0)
+  for await (const chunk of createReadStream(path, { highWaterMark: SPOOL_CHUNK })) {
+    const data: Buffer = pending.length === 0 ? chunk as Buffer : Buffer.concat([pending, chunk as Buffer])
+    let p = 0
+    while (p + 4 <= data.length) {
+      const len = data.readUInt32BE(p)
+      if (p + 4 + len > data.length) break
+      yield data.subarray(p + 4, p + 4 + len)
+      p += 4 + len
+    }
+    pending = data.subarray(p)
+  }
+  if (pending.length > 0) throw new Error('truncated import spool file')
 }

@@ -84,6 +84,27 @@ function compliance (name: string, make: (dir: string) => KVStore): void {
       assert.equal(n, 5000)
     })
 
+    it('streams a prefix in chunks (queryChunks): same entries as query, no empty chunk', async () => {
+      const ops = []
+      for (let i = 0; i < 2500; i++) ops.push({ key: `/p/${String(i).padStart(6, '0')}`, value: enc(String(i)) })
+      ops.push({ key: '/o', value: enc('before') }, { key: '/q', value: enc('after') }, { key: '/p', value: enc('prefix itself, no slash') })
+      await store.batch(ops)
+      assert.ok(store.queryChunks != null)
+      const chunked: Array<[string, string]> = []
+      let chunks = 0
+      for await (const chunk of store.queryChunks('/p/')) {
+        assert.ok(chunk.length > 0 && chunk.length <= 1000)
+        chunks++
+        for (const { key, value } of chunk) chunked.push([key, dec(value) as string])
+      }
+      assert.ok(chunks >= 3)
+      assert.deepEqual(chunked, await collect(store.query('/p/')))
+      assert.equal(chunked.length, 2500)
+      const none = []
+      for await (const chunk of store.queryChunks('/nothing/')) none.push(chunk)
+      assert.deepEqual(none, [])
+    })
+
     it('applies batches of puts and deletes', async () => {
       await store.put('/a', enc('1'))
       await store.batch([{ key: '/a' }, { key: '/b', value: enc('2') }, { key: '/c', value: enc('3') }])
@@ -98,6 +119,18 @@ function compliance (name: string, make: (dir: string) => KVStore): void {
       assert.equal(await store.deletePrefix('/c/'), 25000)
       assert.deepEqual((await collect(store.query(''))).map(([k]) => k), ['/c', '/cx', '/d/1'])
       assert.equal(await store.deletePrefix('/nothing/'), 0)
+    })
+
+    it('clears a prefix without counting (clearPrefix)', async () => {
+      const ops = []
+      for (let i = 0; i < 25000; i++) ops.push({ key: `/c/s/${String(i).padStart(6, '0')}`, value: enc('v') })
+      ops.push({ key: '/c', value: enc('exact') }, { key: '/cx', value: enc('other') }, { key: '/d/1', value: enc('other') }, { key: '/b/9', value: enc('before') })
+      await store.batch(ops)
+      assert.ok(store.clearPrefix != null)
+      await store.clearPrefix('/c/')
+      assert.deepEqual((await collect(store.query(''))).map(([k]) => k), ['/b/9', '/c', '/cx', '/d/1'])
+      await store.clearPrefix('/nothing/')
+      assert.equal((await collect(store.query(''))).length, 4)
     })
 
     it('syncs without side effects', async () => {

@@ -4,10 +4,16 @@
  *
  *   node dist/test/fakes/fake-kubo-main.js [--port 0] [--host 127.0.0.1]
  *        [--mode mock|store] [--slow-interval 1000] [--peer-id <id>] [--ndjson]
+ *        [--preload <file>]
+ *
+ * `--preload` reads a file of canonical CID strings, one per line, and
+ * starts with them pinned recursively (million-pin benchmarks).
  *
  * Prints `listening on /ip4/<host>/tcp/<port>` on stdout once it listens;
  * stops on SIGTERM/SIGINT.
  */
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { FakeKubo } from './fake-kubo.js'
 
@@ -18,7 +24,8 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'mock' },
     'slow-interval': { type: 'string' },
     'peer-id': { type: 'string' },
-    ndjson: { type: 'boolean', default: false }
+    ndjson: { type: 'boolean', default: false },
+    preload: { type: 'string' }
   },
   strict: true
 })
@@ -42,6 +49,14 @@ const fake = new FakeKubo({
   streamSeparator: values.ndjson === true ? '\n' : '',
   recordRequests: 0
 })
+
+if (values.preload != null) {
+  const keys: string[] = []
+  for await (const line of createInterface({ input: createReadStream(values.preload), crlfDelay: Infinity })) {
+    if (line !== '') keys.push(line)
+  }
+  fake.loadPins(keys)
+}
 
 await fake.start()
 process.stdout.write(`listening on ${fake.apiMultiaddr}\n`)

@@ -137,4 +137,42 @@ describe('state export / import', () => {
     await assert.rejects(validatePins(source(text)()), /pin #3 \(line 4\): unexpected EOF/)
     assert.equal(await validatePins(source('')()), 0)
   })
+
+  it('switches from line-by-line parsing to the scanner at the first line that is not one object', async () => {
+    // ten NDJSON lines, then a pretty-printed object, then two objects on one line, then NDJSON again
+    const text = pins.slice(0, 10).map((p) => line(p) + '\n').join('') +
+      JSON.stringify(pinToJSON(pins[10]), null, 2) + '\n' +
+      line(pins[11]) + ' ' + line(pins[12]) + '\n' +
+      pins.slice(13, 20).map((p) => line(p) + '\n').join('')
+    for (const size of [1, 7, 4096, 0]) {
+      const target = createDatastoreState({ store, namespace: `/mixed${size}` })
+      const res = await importState(target, source(text, size))
+      assert.equal(res.count, 20)
+      assert.deepEqual((await all(target.list())).map(line).sort(), pins.slice(0, 20).map(line).sort())
+    }
+  })
+
+  it('names the pin and the line of an error after line-by-line parsing', async () => {
+    const lines = pins.slice(0, 30).map(line)
+    lines[25] = lines[25].replace(':', ' ')
+    await assert.rejects(validatePins(source(lines.join('\n'), 100)()), { name: 'InvalidArgumentError', message: /^error decoding pin #26 \(line 26\): / })
+    const blank = pins.slice(0, 5).map(line)
+    blank.splice(2, 0, '', '   \r')
+    blank[6] = '{"cid":"nope"}'
+    await assert.rejects(validatePins(source(blank.join('\n'))()), { name: 'InvalidArgumentError', message: /^error decoding pin #5: / })
+    const stray = pins.slice(0, 4).map(line)
+    stray[3] += ' x'
+    await assert.rejects(validatePins(source(stray.join('\n') + '\n')()), { name: 'InvalidArgumentError', message: "error decoding pin #5 (line 4): invalid character 'x' looking for beginning of value" })
+  })
+
+  it('rejects a pin that cannot be stored before touching the state', async () => {
+    const text = pins.slice(0, 3).map(line).join('\n')
+    const target = createDatastoreState({ store, namespace: '/unstorable' })
+    let cleaned = false
+    await assert.rejects(importState(target, source(text), {
+      transform: (p) => ({ ...p, allocations: ['not a peer id'] }),
+      beforeWrite: async () => { cleaned = true }
+    }), { name: 'InvalidArgumentError', message: /^error decoding pin #1: invalid peer ID in pin allocations/ })
+    assert.equal(cleaned, false)
+  })
 })

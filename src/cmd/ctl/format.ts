@@ -10,7 +10,10 @@ const ZERO_MS = Date.parse('0001-01-01T00:00:00Z')
 
 /** Go `time.Time.IsZero` for a JSON time string. */
 export function isZeroTime (s: string): boolean {
-  return s === '' || Date.parse(s) === ZERO_MS
+  if (s === '' || s === '0001-01-01T00:00:00Z') return true
+  // the zero time, in any offset, is in year 0 or 1
+  if (!s.startsWith('0001') && !s.startsWith('0000')) return false
+  return Date.parse(s) === ZERO_MS
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in the offset the time was given with. */

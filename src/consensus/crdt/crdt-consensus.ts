@@ -1,11 +1,13 @@
 import { base58btc } from 'multiformats/bases/base58'
 import { cidFromDsKey, cidToDsKey } from '../../api/encoding.js'
 import { NotStartedError, PinNotFoundError, UnsupportedOperationError } from '../../errors.js'
-import { decodePinEntries } from '../../state/datastore-state.js'
+import { decodePinChunks } from '../../state/datastore-state.js'
 import { pinFromProto, pinToProto } from '../../state/pin-codec.js'
 import { DurableBatcher } from './batcher.js'
 import { crdtTopicName } from './broadcaster.js'
 import { DeltaBuilder } from './delta-builder.js'
+import { GroupPublisher } from './group-publisher.js'
+import type { PendingLookup } from './delta-builder.js'
 import { MerkleCRDT } from './merkle-crdt.js'
 import { compareBytes } from './sync.js'
 import type { Pin, PeerIdString } from '../../api/types.js'
@@ -72,6 +74,8 @@ export class CRDTConsensus implements Consensus {
   private readonly cfg: CRDTConsensusInit
   private readonly engine: MerkleCRDT
   private readonly batcher?: DurableBatcher
+  /** Without batching: concurrent writes share a DAG node (group commit). */
+  private readonly group?: GroupPublisher
   private readonly trusted: Set<string>
   private readonly trustAll: boolean
   private readonly topic: string
@@ -125,6 +129,8 @@ export class CRDTConsensus implements Consensus {
         maxQueueSize: b.maxQueueSize > 0 ? b.maxQueueSize : 50000,
         maxDeltaSize: init.maxDeltaSize ?? DEFAULT_MAX_DELTA_SIZE
       })
+    } else {
+      this.group = new GroupPublisher(this.engine, init.maxDeltaSize ?? DEFAULT_MAX_DELTA_SIZE)
     }
   }
 
@@ -162,6 +168,7 @@ export class CRDTConsensus implements Consensus {
     } catch (err) {
       this.log.error('error committing pending batches: %s', (err as Error).message)
     }
+    await this.group?.idle()
     this.unsubscribe?.()
     this.unsubscribe = undefined
     await this.engine.stop()
@@ -230,7 +237,8 @@ export class CRDTConsensus implements Consensus {
       await this.batcher.add(op, 'error pinning', options)
       return
     }
-    await this.engine.publish(DeltaBuilder.single(op), [], options)
+    options?.signal?.throwIfAborted()
+    await this.group?.publish(op)
   }
 
   async logUnpin (pin: Pin, options?: AbortOptions): Promise<void> {
@@ -240,7 +248,8 @@ export class CRDTConsensus implements Consensus {
       await this.batcher.add(op, 'error unpinning', options)
       return
     }
-    await this.engine.publish(DeltaBuilder.single(op), [], options)
+    options?.signal?.throwIfAborted()
+    await this.group?.publish(op)
   }
 
   /** Commits the pending batch now (no-op without batching). */
@@ -307,28 +316,43 @@ export class CRDTConsensus implements Consensus {
 
   private async * list (options?: AbortOptions): AsyncGenerator<Pin> {
     const batcher = this.batcher
-    const pendingKeys = batcher != null && batcher.pending > 0 ? batcher.pendingKeys() : undefined
-    const engine = this.engine
-    async function * entries (): AsyncGenerator<{ key: string, value: Uint8Array }> {
-      for await (const entry of engine.entries(options)) {
-        if (pendingKeys?.has(entry.key) === true) {
-          const p = batcher?.lookup(entry.key)
-          if (p !== undefined) {
-            if (p.present && p.value !== undefined) yield { key: entry.key, value: p.value }
-            continue
-          }
-        }
-        yield entry
-      }
-      // pending pins of keys the store does not hold yet
-      for (const key of pendingKeys ?? []) {
-        const p = batcher?.lookup(key)
-        if (p?.present !== true || p.value === undefined) continue
-        if (await engine.has(key, options)) continue
-        yield { key, value: p.value }
+    // The pending operations as they are now: a batch committed while we
+    // list must not make its keys vanish from the listing.
+    let pending: Map<string, PendingLookup> | undefined
+    if (batcher != null && batcher.pending > 0) {
+      pending = new Map()
+      for (const key of batcher.pendingKeys()) {
+        const p = batcher.lookup(key)
+        if (p !== undefined) pending.set(key, p)
       }
     }
-    yield * decodePinEntries(entries(), (k) => k, this.log)
+    const engine = this.engine
+    async function * chunks (): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+      for await (const chunk of engine.entryChunks(options)) {
+        if (pending == null || pending.size === 0) {
+          yield chunk
+          continue
+        }
+        const out: Array<{ key: string, value: Uint8Array }> = []
+        for (const entry of chunk) {
+          const p = pending.get(entry.key)
+          if (p !== undefined) {
+            pending.delete(entry.key)
+            if (p.present && p.value !== undefined) out.push({ key: entry.key, value: p.value })
+            continue
+          }
+          out.push(entry)
+        }
+        if (out.length > 0) yield out
+      }
+      // pending pins of keys the store did not hold
+      const rest: Array<{ key: string, value: Uint8Array }> = []
+      for (const [key, p] of pending ?? []) {
+        if (p.present && p.value !== undefined) rest.push({ key, value: p.value })
+      }
+      if (rest.length > 0) yield rest
+    }
+    yield * decodePinChunks(chunks(), (k) => k, this.log)
   }
 
   // -------------------------------------------------------------------------
@@ -370,7 +394,8 @@ export class CRDTConsensus implements Consensus {
       await this.batcher?.drop()
       await this.engine.clean(options)
     } else {
-      await this.store.deletePrefix(this.engine.keys.all, options)
+      if (this.store.clearPrefix != null) await this.store.clearPrefix(this.engine.keys.all, options)
+      else await this.store.deletePrefix(this.engine.keys.all, options)
     }
     this.log.info('crdt Consensus state cleaned')
   }

@@ -282,6 +282,30 @@ export class MerkleCRDT {
     }
   }
 
+  /** {@link entries} in chunks (never empty), for callers that process many synchronously. */
+  async * entryChunks (options?: AbortOptions): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+    if (this.store.queryChunks == null) {
+      let chunk: Array<{ key: string, value: Uint8Array }> = []
+      for await (const entry of this.entries(options)) {
+        chunk.push(entry)
+        if (chunk.length >= 1000) {
+          yield chunk
+          chunk = []
+        }
+      }
+      if (chunk.length > 0) yield chunk
+      return
+    }
+    for await (const raw of this.store.queryChunks(this.keys.valuesPrefix, options)) {
+      const chunk: Array<{ key: string, value: Uint8Array }> = []
+      for (const { key, value } of raw) {
+        const k = this.keys.keyOfValue(key)
+        if (k !== undefined) chunk.push({ key: k, value })
+      }
+      if (chunk.length > 0) yield chunk
+    }
+  }
+
   private async getMany (keys: string[]): Promise<Array<Uint8Array | undefined>> {
     if (keys.length === 0) return []
     if (this.store.getMany != null) return await this.store.getMany(keys)
@@ -376,9 +400,10 @@ export class MerkleCRDT {
   }
 
   /** Deletes every key of the namespace and resets the in-memory state. */
-  async clean (options?: AbortOptions): Promise<number> {
-    return await this.lock.run(async () => {
-      const n = await this.store.deletePrefix(this.keys.all, options)
+  async clean (options?: AbortOptions): Promise<void> {
+    await this.lock.run(async () => {
+      if (this.store.clearPrefix != null) await this.store.clearPrefix(this.keys.all, options)
+      else await this.store.deletePrefix(this.keys.all, options)
       this.heads.clear()
       this.seenHeads.clear()
       this.inline.clear()
@@ -386,7 +411,6 @@ export class MerkleCRDT {
       this.dirty = false
       this.dirtyGen++
       if (this.started) await this.store.put(this.keys.version, encodeUint(FORMAT_VERSION + 1))
-      return n
     })
   }
 
@@ -820,7 +844,12 @@ export class MerkleCRDT {
     return decodeDelta(decodeNode(await this.fetchBlock(c, signal)).data).priority
   }
 
-  /** A block: inline cache, local store, then the DAG syncer. */
+  /**
+   * A block: inline cache, local store, then the DAG syncer. A fetched block
+   * joins the inline cache until its node is merged: it is often needed
+   * twice (a fresh replica reads a head's priority before walking it), and
+   * bitswap does not fetch again a block it already delivered once.
+   */
   private async fetchBlock (c: CID, signal?: AbortSignal): Promise<Uint8Array> {
     const mh = mhKey(c)
     const inline = this.inline.get(mh)
@@ -830,8 +859,11 @@ export class MerkleCRDT {
     if (this.dagSyncer == null) throw new NotFoundError(`block ${c.toString()} is not in the local store`)
     await this.fetchSem.acquire(signal)
     try {
+      const again = this.inline.get(mh)
+      if (again !== undefined) return again
       const bytes = await this.dagSyncer.get(c, { signal: timeoutSignal(this.init.dagSyncerTimeout, signal) })
       if (!verifyBlock(c, bytes)) throw new InvalidArgumentError(`fetched block does not match its CID ${c.toString()}`)
+      if (bytes.length <= this.init.maxInlineBlockSize) this.putInline(mh, bytes)
       return bytes
     } finally {
       this.fetchSem.release()

@@ -7,9 +7,11 @@
  * `PubSub` of the host, see `../crdt/broadcaster.ts`.)
  */
 import { withBitswap } from '@helia/bitswap'
-import { createHeliaLight } from 'helia'
 import { MemoryDatastore } from 'datastore-core'
+import { NotStartedError } from '../../errors.js'
+import { loadCreateHeliaLight } from '../../ipfsconn/embedded/helia-light.js'
 import type { AbortOptions, DAGSyncer, Logger, Startable } from '../../interfaces.js'
+import type { Helia } from 'helia'
 import type { Libp2p } from '@libp2p/interface'
 import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -83,25 +85,37 @@ export interface BitswapDAGSyncerInit {
  */
 export function createBitswapDAGSyncer (components: BitswapDAGSyncerComponents, init: BitswapDAGSyncerInit = {}): DAGSyncer & Startable {
   const timeout = init.timeout ?? 120_000
-  const helia = createHeliaLight({ blockstore: toBlockstore(components.blocks), datastore: new MemoryDatastore() })
-  Object.defineProperty(helia, 'libp2p', { value: components.libp2p, enumerable: true })
-  withBitswap(helia as Parameters<typeof withBitswap>[0])
+  // Helia's core is loaded at start, without the `helia` entry point (which
+  // loads a whole default libp2p stack: about a second of start-up)
+  let helia: Helia | undefined
+  const started = (): Helia => {
+    if (helia == null) throw new NotStartedError('the DAG syncer is not started')
+    return helia
+  }
   return {
     async start () {
+      if (helia == null) {
+        const createHeliaLight = await loadCreateHeliaLight()
+        const h = createHeliaLight({ blockstore: toBlockstore(components.blocks), datastore: new MemoryDatastore() })
+        Object.defineProperty(h, 'libp2p', { value: components.libp2p, enumerable: true })
+        withBitswap(h as Parameters<typeof withBitswap>[0])
+        helia = h
+      }
       await helia.start()
     },
     async stop () {
-      await helia.stop()
+      await helia?.stop()
     },
     async get (cid: CID, options?: AbortOptions): Promise<Uint8Array> {
       const local = await components.blocks.get(cid, options)
       if (local != null) return local
+      const h = started()
       const signal = AbortSignal.any([AbortSignal.timeout(timeout), ...(options?.signal != null ? [options.signal] : [])])
       components.logger.debug('fetching DAG block %s over bitswap', cid.toString())
-      return await concat(helia.blockstore.get(cid, { signal }))
+      return await concat(h.blockstore.get(cid, { signal }))
     },
     async put (cid: CID, bytes: Uint8Array, options?: AbortOptions): Promise<void> {
-      await helia.blockstore.put(cid, bytes, options)
+      await started().blockstore.put(cid, bytes, options)
     },
     async has (cid: CID, options?: AbortOptions): Promise<boolean> {
       return await components.blocks.has(cid, options)
