@@ -30,7 +30,9 @@ const BENCHES = {
   'cluster-ingest': ['cluster.js', 'cluster', '(e) 3 peers: pins/s acknowledged and visible on all, with and without batching'],
   'cluster-catchup': ['cluster.js', 'cluster', '(f, g) 3 peers with 1M pins; a 4th peer catches up (items/s); peak RSS per peer'],
   'pintracker-queue': ['pintracker-queue.js', null, 'component: memory per queued tracker operation and per IPFS pin in statusAll'],
-  'embedded-ipfs': ['embedded-ipfs.js', null, 'component: embedded IPFS node start-up, pin throughput, pin ls, GC']
+  'embedded-ipfs': ['embedded-ipfs.js', null, 'component: embedded IPFS node start-up, pin throughput, pin ls, GC'],
+  'crdt-engine': ['crdt-engine.js', null, 'component: CRDT store: batched writes, catch-up of 1M pins (items/s), store open, 3-replica throughput'],
+  add: ['add.js', null, 'component: adder throughput over 1 GiB vs SHA-256 of the same bytes and js-ipfs add; peak RSS']
 }
 
 const argv = process.argv.slice(2)

@@ -69,7 +69,7 @@ export async function * decodePinChunks (chunks: AsyncIterable<Array<{ key: stri
       if (pinKey === undefined) continue
       let cid: CID
       try {
-        cid = cidFromDsKey(pinKey)
+        cid = dsKeyToCid(pinKey)
       } catch (err) {
         logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
         continue

@@ -145,6 +145,16 @@ describe('a cluster of three peers', () => {
     const gcLocal = await rest(a.restURL, 'POST', '/ipfs/gc?local=true')
     assert.deepEqual(Object.keys(gcLocal.body.peer_map), [a.peer.peerId])
 
+    // the embedded IPFS nodes connect to each other in the background once
+    // the cluster peers meet (connect_swarms_delay, then on every new peer)
+    const ipfsIds = await Promise.all(peers.map(async (p) => (await p.peer.cluster.ipfsConnector().id()).id))
+    await waitFor(async () => {
+      for (const [i, p] of peers.entries()) {
+        const seen = await p.peer.cluster.ipfsConnector().swarmPeers()
+        if (!ipfsIds.every((o, j) => j === i || seen.includes(o))) return false
+      }
+      return true
+    }, { timeout: 20_000, interval: 100, message: 'the embedded IPFS nodes connected to each other' })
     const graph = (await rest(c.restURL, 'GET', '/health/graph')).body
     assert.equal(graph.cluster_id, c.peer.peerId)
     for (const p of peers) {
