@@ -100,7 +100,7 @@ describe('metrics pusher', () => {
 
   it('publishes informer metrics every TTL/2, and every TTL/4 while publishing fails', async () => {
     const monitor = new RecordingMonitor()
-    const inf = new FakeInformer('freespace', 600)
+    const inf = new FakeInformer('freespace', 1200)
     const pusher = createMetricsPusher({ monitor, peerId: testPeerId(0), logger: silentLogger(), informers: [inf], pingValue: async () => ({}) }, { monitorPingInterval: HOUR })
     running.push(pusher)
     await pusher.start()
@@ -114,8 +114,8 @@ describe('metrics pusher', () => {
     // the call that failed first was scheduled TTL/2 after the previous one;
     // the following ones TTL/4 after each failure
     const failing = gaps(inf.calls.slice(failFrom, failFrom + 3))
-    for (const g of ok) assert.ok(g >= 290, `TTL/2 gap ${g}`)
-    for (const g of failing) assert.ok(g >= 140 && g < 290, `TTL/4 gap ${g}`)
+    for (const g of ok) assert.ok(g >= 590, `TTL/2 gap ${g}`)
+    for (const g of failing) assert.ok(g >= 290 && g < 590, `TTL/4 gap ${g}`)
     const published = monitor.named('freespace')
     assert.equal(published.length, failFrom)
     assert.equal(published[0].metric.peer, testPeerId(0))
