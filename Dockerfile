@@ -76,7 +76,10 @@ RUN set -eux; \
 # (the defaults in service.json are 127.0.0.1, which a published port cannot reach). These are
 # ordinary CLUSTER_* overrides: they are written into service.json by the first init and applied
 # again on every start, so they win over the file; override them with -e to change the addresses.
+# MALLOC_ARENA_MAX=2: fewer glibc malloc arenas for LevelDB's and libuv's threads; a peer catching
+# up on a million pins peaked about 100 MiB lower with it (docs/BENCHMARKS.md).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     IPFS_CLUSTER_PATH=/data/ipfs-cluster \
     IPFS_CLUSTER_CONSENSUS=crdt \
     CLUSTER_RESTAPI_HTTPLISTENMULTIADDRESS=/ip4/0.0.0.0/tcp/9094 \

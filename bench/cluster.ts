@@ -20,13 +20,14 @@
  */
 import { join } from 'node:path'
 import {
-  MiB, benchCid, bootstrapAddr, cleanupAll, countLines, fmt, initPeer, machine, now, parseArgsLoose, pinLoad, report, request,
-  launchDaemon, sleep, startKubo, stateImport, tempDir, waitFor, waitIdle, writePinset
+  MiB, benchCid, bootstrapAddr, countLines, fmt, initPeer, machine, now, parseArgsLoose, pinLoad, report, request,
+  launchDaemon, sleep, startKubo, stateImport, tempDir, waitFor, waitIdle, writePinset,
+  benchNames, runBenches
 } from './lib/harness.js'
 import type { Kubo, Metric, Peer, Proc } from './lib/harness.js'
 
 const args = parseArgsLoose(process.argv.slice(2))
-const benches = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && (i === 0 || !all[i - 1].startsWith('--') || all[i - 1].includes('=')))
+const benches = benchNames(process.argv.slice(2))
 const RUNS = Number(args.runs ?? 3)
 const PINS = Number(args.pins ?? 1_000_000)
 const BATCH_PINS = Number(args['batch-pins'] ?? 50_000)
@@ -254,14 +255,4 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'cluster-catchup': catchup
 }
 
-try {
-  const names = benches.length > 0 ? benches : Object.keys(BENCHES)
-  for (const name of names) {
-    const fn = BENCHES[name]
-    if (fn == null) throw new Error(`unknown bench ${name} (known: ${Object.keys(BENCHES).join(', ')})`)
-    console.log(`\n### ${name}`)
-    await fn()
-  }
-} finally {
-  await cleanupAll()
-}
+await runBenches(BENCHES, benches)

@@ -21,13 +21,14 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
-  BASE_ENV, CTL_BIN, MiB, SERVICE_BIN, answers, benchCid, cleanupAll, countLines, fmt, initPeer, machine, median, now, parseArgsLoose,
-  launchDaemon, percentile, pinLoad, report, runNode, spawnNode, startKubo, stateImport, tempDir, waitIdle, waitReady, writePinset
+  BASE_ENV, CTL_BIN, MiB, SERVICE_BIN, answers, benchCid, countLines, fmt, initPeer, machine, now, parseArgsLoose,
+  launchDaemon, percentile, pinLoad, report, runNode, spawnNode, startKubo, stateImport, tempDir, waitIdle, waitReady, writePinset,
+  benchNames, runBenches
 } from './lib/harness.js'
 import type { Kubo, Metric, Peer, Proc } from './lib/harness.js'
 
 const args = parseArgsLoose(process.argv.slice(2))
-const benches = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && (i === 0 || !all[i - 1].startsWith('--') || all[i - 1].includes('=')))
+const benches = benchNames(process.argv.slice(2))
 const RUNS = Number(args.runs ?? 3)
 const PINS = Number(args.pins ?? 1_000_000)
 const REST_PINS = Number(args['rest-pins'] ?? 20_000)
@@ -280,15 +281,4 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'state-export-import': stateExportImport
 }
 
-try {
-  const names = benches.length > 0 ? benches : Object.keys(BENCHES)
-  for (const name of names) {
-    const fn = BENCHES[name]
-    if (fn == null) throw new Error(`unknown bench ${name} (known: ${Object.keys(BENCHES).join(', ')})`)
-    console.log(`\n### ${name}`)
-    await fn()
-  }
-  void median
-} finally {
-  await cleanupAll()
-}
+await runBenches(BENCHES, benches)

@@ -18,7 +18,9 @@ if (!existsSync(join(folder, 'service.json'))) {
   if (init.status !== 0) process.exit(init.status ?? 1)
 }
 
-const child = spawn(process.execPath, [service, '--config', folder, 'daemon', ...process.argv.slice(2)], { stdio: 'inherit' })
+// fewer glibc malloc arenas: a lower resident size for the same work (see docs/BENCHMARKS.md)
+const env = { MALLOC_ARENA_MAX: '2', ...process.env }
+const child = spawn(process.execPath, [service, '--config', folder, 'daemon', ...process.argv.slice(2)], { stdio: 'inherit', env })
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => { child.kill(sig) })
 }

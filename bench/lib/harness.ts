@@ -471,13 +471,14 @@ export async function assignPorts (peer: Peer): Promise<void> {
   await writeFile(cfgPath, JSON.stringify(cfg, null, 2))
 }
 
-
+/** Node options for every daemon, from BENCH_DAEMON_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), for profiling. */
+const DAEMON_NODE_ARGS = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
 
 /** Starts `ipfs-cluster-service daemon` for a peer (not waiting for anything). */
 export function startDaemon (peer: Peer, opts: { bootstrap?: string[], nodeArgs?: string[], logName?: string } = {}): Proc {
   const args = ['-c', peer.dir, 'daemon']
   if (opts.bootstrap != null && opts.bootstrap.length > 0) args.push('--bootstrap', opts.bootstrap.join(','))
-  return spawnNode(`daemon-${peer.name}`, SERVICE_BIN, args, join(dirname(peer.dir), `${opts.logName ?? peer.name}.daemon.log`), { nodeArgs: opts.nodeArgs })
+  return spawnNode(`daemon-${peer.name}`, SERVICE_BIN, args, join(dirname(peer.dir), `${opts.logName ?? peer.name}.daemon.log`), { nodeArgs: [...DAEMON_NODE_ARGS, ...(opts.nodeArgs ?? [])] })
 }
 
 /** Waits for the REST API and for `** IPFS Cluster is READY **`; fills `peer.peerId`. */
@@ -617,6 +618,28 @@ export function machine (): Record<string, unknown> {
 }
 
 /** Command-line options of the system benches: `--runs N --pins N ...`. */
+/** The positional arguments (benchmark names) of argv: not options, nor option values. */
+export function benchNames (argv: string[]): string[] {
+  return argv.filter((a, i, all) => !a.startsWith('--') && (i === 0 || !all[i - 1].startsWith('--') || all[i - 1].includes('=')))
+}
+
+/**
+ * Runs the named benchmarks of a program (all of them when none is named),
+ * one after the other, then stops every process and removes every folder.
+ */
+export async function runBenches (table: Record<string, () => Promise<void>>, names: string[]): Promise<void> {
+  try {
+    for (const name of names.length > 0 ? names : Object.keys(table)) {
+      const fn = table[name]
+      if (fn == null) throw new Error(`unknown bench ${name} (known: ${Object.keys(table).join(', ')})`)
+      console.log(`\n### ${name}`)
+      await fn()
+    }
+  } finally {
+    await cleanupAll()
+  }
+}
+
 export function parseArgsLoose (argv: string[]): Record<string, string> {
   const out: Record<string, string> = {}
   for (let i = 0; i < argv.length; i++) {

@@ -23,37 +23,59 @@ export interface DatastoreStateInit {
 }
 
 /**
+ * Decodes one entry of a pin prefix into a pin (the CID comes from the key);
+ * undefined for keys of other namespaces and, logged as the reference does,
+ * for undecodable entries.
+ */
+function decodePinEntry (key: string, value: Uint8Array, keyOf: (dsKey: string) => string | undefined, logger?: Logger): Pin | undefined {
+  const pinKey = keyOf(key)
+  if (pinKey === undefined) return undefined
+  let cid: CID
+  try {
+    cid = dsKeyToCid(pinKey)
+  } catch (err) {
+    logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
+    return undefined
+  }
+  try {
+    return pinFromProto(value, cid)
+  } catch (err) {
+    logger?.error('error deserializing pin (%s): %s', key, (err as Error).message)
+    return undefined
+  }
+}
+
+/** Counts listed pins and logs the progress of long listings. */
+class ListingProgress {
+  private total = 0
+  constructor (private readonly logger?: Logger) {}
+
+  one (): void {
+    if (++this.total % LIST_PROGRESS_EVERY === 0) {
+      this.logger?.info('Full pinset listing in progress: %d pins so far', this.total)
+    }
+  }
+
+  done (): void {
+    if (this.total >= LIST_PROGRESS_EVERY) {
+      this.logger?.info('Full pinset listing finished: %d pins', this.total)
+    }
+  }
+}
+
+/**
  * Decodes the entries of a pin prefix into pins (the CID comes from the
  * key), skipping and logging undecodable ones as the reference does.
  */
 export async function * decodePinEntries (entries: AsyncIterable<{ key: string, value: Uint8Array }>, keyOf: (dsKey: string) => string | undefined, logger?: Logger): AsyncGenerator<Pin> {
-  let total = 0
+  const progress = new ListingProgress(logger)
   for await (const { key, value } of entries) {
-    const pinKey = keyOf(key)
-    if (pinKey === undefined) continue
-    let cid: CID
-    try {
-      cid = dsKeyToCid(pinKey)
-    } catch (err) {
-      logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
-      continue
-    }
-    let pin: Pin
-    try {
-      pin = pinFromProto(value, cid)
-    } catch (err) {
-      logger?.error('error deserializing pin (%s): %s', key, (err as Error).message)
-      continue
-    }
+    const pin = decodePinEntry(key, value, keyOf, logger)
+    if (pin === undefined) continue
     yield pin
-    total++
-    if (total % LIST_PROGRESS_EVERY === 0) {
-      logger?.info('Full pinset listing in progress: %d pins so far', total)
-    }
+    progress.one()
   }
-  if (total >= LIST_PROGRESS_EVERY) {
-    logger?.info('Full pinset listing finished: %d pins', total)
-  }
+  progress.done()
 }
 
 /**
@@ -61,36 +83,19 @@ export async function * decodePinEntries (entries: AsyncIterable<{ key: string, 
  * is decoded synchronously, then its pins are yielded one by one.
  */
 export async function * decodePinChunks (chunks: AsyncIterable<Array<{ key: string, value: Uint8Array }>>, keyOf: (dsKey: string) => string | undefined, logger?: Logger): AsyncGenerator<Pin> {
-  let total = 0
+  const progress = new ListingProgress(logger)
   for await (const chunk of chunks) {
     const pins: Pin[] = []
     for (const { key, value } of chunk) {
-      const pinKey = keyOf(key)
-      if (pinKey === undefined) continue
-      let cid: CID
-      try {
-        cid = dsKeyToCid(pinKey)
-      } catch (err) {
-        logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
-        continue
-      }
-      try {
-        pins.push(pinFromProto(value, cid))
-      } catch (err) {
-        logger?.error('error deserializing pin (%s): %s', key, (err as Error).message)
-      }
+      const pin = decodePinEntry(key, value, keyOf, logger)
+      if (pin !== undefined) pins.push(pin)
     }
     for (const pin of pins) {
       yield pin
-      total++
-      if (total % LIST_PROGRESS_EVERY === 0) {
-        logger?.info('Full pinset listing in progress: %d pins so far', total)
-      }
+      progress.one()
     }
   }
-  if (total >= LIST_PROGRESS_EVERY) {
-    logger?.info('Full pinset listing finished: %d pins', total)
-  }
+  progress.done()
 }
 
 /**

@@ -122,6 +122,7 @@ describe('Dockerfile', () => {
     const env = finalEnv()
     assert.equal(env.get('IPFS_CLUSTER_PATH'), '/data/ipfs-cluster')
     assert.equal(env.get('IPFS_CLUSTER_CONSENSUS'), 'crdt')
+    assert.equal(env.get('MALLOC_ARENA_MAX'), '2')
     assert.equal(env.get('CLUSTER_RESTAPI_HTTPLISTENMULTIADDRESS'), '/ip4/0.0.0.0/tcp/9094')
     assert.equal(env.get('CLUSTER_IPFSPROXY_LISTENMULTIADDRESS'), '/ip4/0.0.0.0/tcp/9095')
     assert.equal(env.get('CLUSTER_PINSVCAPI_HTTPLISTENMULTIADDRESS'), '/ip4/0.0.0.0/tcp/9097')
