@@ -145,7 +145,12 @@ async function ensureFile (path: string, sizeMiB: number): Promise<void> {
 async function main (): Promise<void> {
   const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? 1024)
   const runs = Number(process.env.BENCH_RUNS ?? 3)
-  const jsRuns = Number(process.env.BENCH_JSIPFS_RUNS ?? 3)
+  const { jsIpfsAvailable } = await import('../test/adder/jsipfs-daemon.js')
+  let jsRuns = Number(process.env.BENCH_JSIPFS_RUNS ?? 3)
+  if (jsRuns > 0 && !jsIpfsAvailable()) {
+    process.stdout.write('js-ipfs fixture not installed (npm test installs it in test/fixtures/jsipfs): skipping the js-ipfs runs\n')
+    jsRuns = 0
+  }
   const dir = join(process.cwd(), '.bench-tmp')
   await mkdir(dir, { recursive: true })
   const file = join(dir, `random-${sizeMiB}MiB.bin`)
