@@ -15,6 +15,22 @@ export class ClusterError extends Error {
   }
 }
 
+/**
+ * Builds an error without capturing a stack trace, for conditions that are
+ * part of normal operation and happen per item (a pin missing from the
+ * state, Kubo's "not pinned"): capturing a stack costs more than the rest of
+ * such a lookup, and the message is all that is ever shown.
+ */
+export function withoutStack<T extends Error> (make: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return make()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 function defineError (name: string, defaultMessage: string): new (message?: string, options?: ErrorOptions) => ClusterError {
   const cls = class extends ClusterError {
     constructor (message: string = defaultMessage, options?: ErrorOptions) {

@@ -1,5 +1,5 @@
 import { cidToDsKey } from '../api/encoding.js'
-import { PinNotFoundError } from '../errors.js'
+import { PinNotFoundError, withoutStack } from '../errors.js'
 import { dsKeyToCid, pinFromProto, pinToProto } from './pin-codec.js'
 import type { Pin } from '../api/types.js'
 import type { AbortOptions, BatchingState, KVStore, Logger, State } from '../interfaces.js'
@@ -125,7 +125,7 @@ export class DatastoreState implements BatchingState {
 
   async get (cid: CID, options?: AbortOptions): Promise<Pin> {
     const value = await this.store.get(this.key(cid), options)
-    if (value == null) throw new PinNotFoundError()
+    if (value == null) throw withoutStack(() => new PinNotFoundError())
     return pinFromProto(value, cid)
   }
 

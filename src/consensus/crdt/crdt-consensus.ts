@@ -1,6 +1,6 @@
 import { base58btc } from 'multiformats/bases/base58'
 import { cidFromDsKey, cidToDsKey } from '../../api/encoding.js'
-import { NotStartedError, PinNotFoundError, UnsupportedOperationError } from '../../errors.js'
+import { NotStartedError, PinNotFoundError, UnsupportedOperationError, withoutStack } from '../../errors.js'
 import { decodePinChunks } from '../../state/datastore-state.js'
 import { pinFromProto, pinToProto } from '../../state/pin-codec.js'
 import { DurableBatcher } from './batcher.js'
@@ -298,10 +298,10 @@ export class CRDTConsensus implements Consensus {
         const pending = this.batcher?.lookup(key)
         if (pending !== undefined) {
           if (pending.present && pending.value !== undefined) return pinFromProto(pending.value, cid)
-          throw new PinNotFoundError()
+          throw withoutStack(() => new PinNotFoundError())
         }
         const value = await this.engine.get(key, options)
-        if (value === undefined) throw new PinNotFoundError()
+        if (value === undefined) throw withoutStack(() => new PinNotFoundError())
         return pinFromProto(value, cid)
       },
       has: async (cid: CID, options?: AbortOptions): Promise<boolean> => {

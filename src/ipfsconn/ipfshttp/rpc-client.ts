@@ -5,7 +5,7 @@
  * §7.4; transport failures also feed the rate limiter of §7.1.
  */
 import http from 'node:http'
-import { AbortError, ClusterError, IPFSError, IPFSUnreachableError, TimeoutError } from '../../errors.js'
+import { AbortError, ClusterError, IPFSError, IPFSUnreachableError, TimeoutError, withoutStack } from '../../errors.js'
 import { multiaddrToSocket } from '../../utils/multiaddr.js'
 import { parseJSONStream, parseJSONValue } from './json-stream.js'
 import type { SocketAddress } from '../../utils/multiaddr.js'
@@ -288,12 +288,13 @@ export class KuboRPCClient {
         message = (parsed as { Message: string }).Message
       }
     } catch {}
+    // an answer of the daemon: a stack trace would only show this function
     let err: DetailedError
     if (message != null) {
-      err = new IPFSError(`IPFS error (${path}). Code: ${status}. Message: ${message}`)
+      err = withoutStack(() => new IPFSError(`IPFS error (${path}). Code: ${status}. Message: ${message}`))
       err.ipfsMessage = message
     } else {
-      err = new IPFSError(`IPFS request failed (is it running?) (${path}). Code ${status}: ${text}`)
+      err = withoutStack(() => new IPFSError(`IPFS request failed (is it running?) (${path}). Code ${status}: ${text}`))
     }
     err.status = status
     return err
