@@ -61,6 +61,46 @@ export function parseListenAddress (addr: string): SocketAddress {
   return multiaddrToSocket(addr)
 }
 
+/** A request target split as Go's net/http does. */
+export interface RequestTarget {
+  /** The target in origin form (`/path?query`, as sent after any scheme and authority). */
+  origin: string
+  /** The path as sent (still percent-encoded). */
+  rawPath: string
+  /** The query string without `?`. */
+  rawQuery: string
+  /** The decoded path (`rawPath` when it does not decode). */
+  path: string
+  /** Why the path did not decode (a bad escape), if it did not. */
+  badPath?: Error
+}
+
+/**
+ * Splits a request target (origin form, or absolute form whose scheme and
+ * authority are dropped) into path and query. Undefined for the asterisk
+ * form (`OPTIONS *`), which {@link answerAsterisk} answers.
+ */
+export function parseRequestTarget (url: string | undefined): RequestTarget | undefined {
+  let target = url ?? '/'
+  if (target === '*') return undefined
+  const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i.exec(target)
+  if (abs != null) target = target.slice(abs[0].length) || '/'
+  const qi = target.indexOf('?')
+  const rawPath = qi < 0 ? target : target.slice(0, qi)
+  const rawQuery = qi < 0 ? '' : target.slice(qi + 1)
+  try {
+    return { origin: target, rawPath, rawQuery, path: decodePath(rawPath) }
+  } catch (err) {
+    return { origin: target, rawPath, rawQuery, path: rawPath, badPath: err as Error }
+  }
+}
+
+/** Answers `<method> *` as Go's net/http itself does: 200 for OPTIONS, else 400. */
+export function answerAsterisk (req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(req.method === 'OPTIONS' ? 200 : 400, { 'Content-Length': '0' })
+  res.end()
+}
+
 /** Percent-decodes a URL path (bytes → UTF-8), failing on bad escapes. */
 export function decodePath (raw: string): string {
   if (!raw.includes('%')) return raw
@@ -296,26 +336,12 @@ export class HTTPAPIServer implements Startable {
       })
     })
 
-    let target = req.url ?? '/'
-    if (target === '*') {
-      // `OPTIONS *` is answered by Go's net/http itself.
-      res.writeHead(req.method === 'OPTIONS' ? 200 : 400, { 'Content-Length': '0' })
-      res.end()
+    const target = parseRequestTarget(req.url)
+    if (target === undefined) {
+      answerAsterisk(req, res)
       return
     }
-    const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i.exec(target)
-    if (abs != null) target = target.slice(abs[0].length) || '/'
-    const qi = target.indexOf('?')
-    const rawPath = qi < 0 ? target : target.slice(0, qi)
-    const rawQuery = qi < 0 ? '' : target.slice(qi + 1)
-    let path: string
-    let badPath: Error | undefined
-    try {
-      path = decodePath(rawPath)
-    } catch (err) {
-      path = rawPath
-      badPath = err as Error
-    }
+    const { rawPath, rawQuery, path, badPath } = target
     const exchange = new Exchange(req, res, path, rawQuery, signal, {
       headers: this.config.headers ?? {},
       errorBody: this.errorBody,

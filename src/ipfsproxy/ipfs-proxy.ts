@@ -9,7 +9,7 @@ import { AbortError, ConfigError } from '../errors.js'
 import { AccessLog } from '../httpapi/access-log.js'
 import { Exchange, errorMessage } from '../httpapi/exchange.js'
 import { cleanPath, compilePattern, type RoutePattern } from '../httpapi/router.js'
-import { decodePath, encodePath, httpServerOptions, listenServer, parseListenAddress } from '../httpapi/server.js'
+import { answerAsterisk, encodePath, httpServerOptions, listenServer, parseListenAddress, parseRequestTarget } from '../httpapi/server.js'
 import { hasEmbeddedContent } from '../ipfsconn/embedded/index.js'
 import { anySignal } from '../utils/abort.js'
 import { EmbeddedRPC, type EmbeddedNode } from './embedded-rpc.js'
@@ -175,23 +175,15 @@ export class IPFSProxy implements Startable {
       })
     })
 
-    let target = req.url ?? '/'
-    if (target === '*') {
-      res.writeHead(req.method === 'OPTIONS' ? 200 : 400, { 'Content-Length': '0' })
-      res.end()
+    const target = parseRequestTarget(req.url)
+    if (target === undefined) {
+      answerAsterisk(req, res)
       return
     }
-    const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i.exec(target)
-    if (abs != null) target = target.slice(abs[0].length) || '/'
-    const qi = target.indexOf('?')
-    const rawPath = qi < 0 ? target : target.slice(0, qi)
-    const rawQuery = qi < 0 ? '' : target.slice(qi + 1)
-    let path: string
-    try {
-      path = decodePath(rawPath)
-    } catch (err) {
+    const { rawPath, rawQuery, path, badPath } = target
+    if (badPath !== undefined) {
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
-      res.end(`400 Bad Request: ${errorMessage(err)}`)
+      res.end(`400 Bad Request: ${errorMessage(badPath)}`)
       return
     }
     const exchange = new Exchange(req, res, path, rawQuery, signal, {
@@ -200,7 +192,7 @@ export class IPFSProxy implements Startable {
       logger: this.log
     })
     ex = exchange
-    void this.dispatch(exchange, rawPath, target, (n) => { extraBytes += n }).catch((err) => {
+    void this.dispatch(exchange, rawPath, target.origin, (n) => { extraBytes += n }).catch((err) => {
       this.log.error('error handling %s %s: %s', req.method, req.url, errorMessage(err))
       if (!res.headersSent) {
         res.setHeader('Content-Type', 'application/json')

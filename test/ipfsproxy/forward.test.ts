@@ -40,6 +40,19 @@ describe('IPFS proxy: forwarding to the IPFS daemon', () => {
     for (const e of ['echo', 'stream', 'hop']) kubo.override(e, undefined)
   })
 
+  it('reads request targets as Go does: asterisk form, absolute form, bad escapes', async () => {
+    const star = await httpRequest(p.target, { method: 'OPTIONS', path: '*' })
+    assert.deepEqual({ status: star.status, body: star.body }, { status: 200, body: '' })
+    const abs = await httpRequest(p.target, { method: 'POST', path: 'http://example.invalid/api/v0/version?x=1' })
+    assert.equal(abs.status, 200)
+    assert.equal(abs.body, '{"Version":"m.o.c.k"}')
+    assert.equal(kubo.requests[0].path, 'version?x=1')
+    const bad = await httpRequest(p.target, { method: 'POST', path: '/api/v0/%zz' })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.body, '400 Bad Request: invalid URL escape "%zz"')
+    assert.equal(kubo.requests.length, 1)
+  })
+
   it('relays status, headers and body of the daemon unchanged', async () => {
     const r = await httpRequest(p.target, { method: 'POST', path: '/api/v0/version' })
     assert.equal(r.status, 200)
