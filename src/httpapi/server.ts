@@ -95,6 +95,17 @@ export function parseRequestTarget (url: string | undefined): RequestTarget | un
   }
 }
 
+/** Stops listening and closes every connection, idle or not, of each server. */
+export async function closeHttpServers (servers: Server[]): Promise<void> {
+  await Promise.all(servers.map(async (s) => {
+    await new Promise<void>((resolve) => {
+      if (!s.listening) { resolve(); return }
+      s.close(() => { resolve() })
+      s.closeAllConnections()
+    })
+  }))
+}
+
 /** Answers `<method> *` as Go's net/http itself does: 200 for OPTIONS, else 400. */
 export function answerAsterisk (req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(req.method === 'OPTIONS' ? 200 : 400, { 'Content-Length': '0' })
@@ -285,13 +296,7 @@ export class HTTPAPIServer implements Startable {
     const servers = this.servers
     this.servers = []
     this.bound = []
-    await Promise.all(servers.map(async (s) => {
-      await new Promise<void>((resolve) => {
-        if (!s.listening) { resolve(); return }
-        s.close(() => { resolve() })
-        s.closeAllConnections()
-      })
-    }))
+    await closeHttpServers(servers)
   }
 
   private createServer (tls?: { cert: Buffer, key: Buffer }): Server {

@@ -9,7 +9,7 @@ import { AbortError, ConfigError } from '../errors.js'
 import { AccessLog } from '../httpapi/access-log.js'
 import { Exchange, errorMessage } from '../httpapi/exchange.js'
 import { cleanPath, compilePattern, type RoutePattern } from '../httpapi/router.js'
-import { answerAsterisk, encodePath, httpServerOptions, listenServer, parseListenAddress, parseRequestTarget } from '../httpapi/server.js'
+import { answerAsterisk, closeHttpServers, encodePath, httpServerOptions, listenServer, parseListenAddress, parseRequestTarget } from '../httpapi/server.js'
 import { hasEmbeddedContent } from '../ipfsconn/embedded/index.js'
 import { anySignal } from '../utils/abort.js'
 import { EmbeddedRPC, type EmbeddedNode } from './embedded-rpc.js'
@@ -130,13 +130,7 @@ export class IPFSProxy implements Startable {
     const servers = this.servers
     this.servers = []
     this.bound = []
-    await Promise.all(servers.map(async (s) => {
-      await new Promise<void>((resolve) => {
-        if (!s.listening) { resolve(); return }
-        s.close(() => { resolve() })
-        s.closeAllConnections()
-      })
-    }))
+    await closeHttpServers(servers)
   }
 
   /** The embedded node when the peer runs one (no daemon to forward to). */
