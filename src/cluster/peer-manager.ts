@@ -59,6 +59,12 @@ export interface PeerManagerComponents {
 
 export interface PeerManagerInit {
   peerAddresses: string[]
+  /**
+   * Explicitly trusted peer IDs (crdt `trusted_peers` without `*`): their
+   * known addresses are kept permanently and they are dialled, and written
+   * to the peerstore file, right after the `peer_addresses` peers.
+   */
+  trustedPeers?: string[]
   lowWater: number
   /** Period of the peerset watch in ms (default 1 s). */
   watchInterval?: number
@@ -96,9 +102,13 @@ export class PeerManager implements Startable {
     } catch (err) {
       this.log.warn('could not read the peerstore file: %s', (err as Error).message)
     }
+    const trusted = new Set(this.init.trustedPeers ?? [])
+    const configured = new Set<string>()
     for (const addr of [...fromConfig, ...fromFile]) {
       try {
-        const peer = await host.addAddress(addr, { permanent: fromConfig.includes(addr) })
+        const fromConfigFile = fromConfig.includes(addr)
+        const peer = await host.addAddress(addr, { permanent: fromConfigFile || trusted.has(peerIdOfMultiaddr(addr) ?? '') })
+        if (fromConfigFile) configured.add(peer)
         if (peer !== host.peerId && !this.priority.includes(peer)) {
           this.priority.push(peer)
           this.known.add(peer)
@@ -107,6 +117,10 @@ export class PeerManager implements Startable {
         this.log.warn('ignoring peer address %s: %s', addr, (err as Error).message)
       }
     }
+    // priority: peer_addresses, then trusted peers, then the peerstore file order
+    const rank = (p: string): number => configured.has(p) ? 0 : trusted.has(p) ? 1 : 2
+    const ordered = this.priority.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map(({ p }) => p)
+    this.priority.splice(0, this.priority.length, ...ordered)
     host.onPeerConnect((peer) => {
       this.backoff.delete(peer)
     })

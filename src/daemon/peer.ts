@@ -332,6 +332,7 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
     }
   }, {
     peerAddresses: config.cluster.peerAddresses,
+    trustedPeers: crdtConfig.trustAll ? [] : crdtConfig.trustedPeers.filter((p) => p !== '*'),
     lowWater: config.cluster.connectionManager.lowWater,
     watchInterval: Math.min(1000, config.cluster.monitorPingInterval)
   })
