@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors.js'
 import { newMetric } from '../monitor/metric.js'
+import { logInformerFailure } from './failure.js'
 import type { DiskInformerComponents } from './index.js'
 import type { IPFSRepoStat, Metric } from '../api/types.js'
 import type { DiskInformerConfig } from '../config/types.js'
@@ -39,10 +40,7 @@ export class DiskInformer implements Informer {
     try {
       stat = await this.repoStat(options)
     } catch (err) {
-      // an unreachable daemon is already reported (a clear, repeated
-      // warning) by the IPFS connector: no ERROR line for each metric
-      if ((err as Error).name === 'IPFSUnreachableError') this.log.debug('%s', (err as Error).message)
-      else this.log.error('%s', (err as Error).message)
+      logInformerFailure(this.log, err, options)
       return [newMetric({ name: this.name, valid: false, ttl: this.ttl })]
     }
     if (this.type === 'freespace') {

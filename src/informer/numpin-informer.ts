@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors.js'
 import { newMetric } from '../monitor/metric.js'
+import { logInformerFailure } from './failure.js'
 import type { NumpinInformerComponents, NumpinInformerInit } from './index.js'
 import type { Metric } from '../api/types.js'
 import type { AbortOptions, Informer, Logger } from '../interfaces.js'
@@ -34,7 +35,7 @@ export class NumpinInformer implements Informer {
         n++
       }
     } catch (err) {
-      this.log.error('%s', (err as Error).message)
+      logInformerFailure(this.log, err, options)
       valid = false
     }
     return [newMetric({ name: this.name, value: n.toString(), valid, weight: -n, ttl: this.ttl })]

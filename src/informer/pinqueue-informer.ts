@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors.js'
 import { newMetric } from '../monitor/metric.js'
+import { logInformerFailure } from './failure.js'
 import type { PinQueueInformerComponents } from './index.js'
 import type { Metric } from '../api/types.js'
 import type { PinQueueInformerConfig } from '../config/types.js'
@@ -37,7 +38,7 @@ export class PinQueueInformer implements Informer {
     try {
       queued = BigInt(Math.max(0, Math.trunc(await this.pinQueueSize(options))))
     } catch (err) {
-      this.log.error('%s', (err as Error).message)
+      logInformerFailure(this.log, err, options)
       valid = false
     }
     let weight = -queued

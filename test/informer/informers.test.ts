@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { IPFSUnreachableError } from '../../src/errors.js'
+import { AbortError, IPFSUnreachableError } from '../../src/errors.js'
 import { createDiskInformer, createNumpinInformer, createPinQueueInformer, createTagsInformer } from '../../src/informer/index.js'
 import { createLogger, silentLogger } from '../../src/logging/index.js'
 import { metricTTL, nowNs, NS_PER_MS } from '../../src/monitor/index.js'
@@ -65,6 +65,21 @@ describe('disk informer', () => {
     log.setLevels({ default: 'debug', facilities: new Map() })
     await inf.getMetrics()
     assert.ok(lines.some((l) => l.includes('DEBUG\tdiskinfo\tdial tcp 127.0.0.1:5001: connect: connection refused')), lines.join('\n'))
+  })
+
+  it('is invalid without an ERROR line when the measurement is cancelled (shutdown)', async () => {
+    const lines: string[] = []
+    const ctrl = new AbortController()
+    const failing = async (): Promise<never> => { ctrl.abort(); throw new AbortError() }
+    const log = createLogger({ sink: (l) => lines.push(l) })
+    const disk = createDiskInformer({ logger: log, repoStat: failing }, { metricTTL: 30_000, metricType: 'freespace' })
+    const queue = createPinQueueInformer({ logger: log, pinQueueSize: failing }, { metricTTL: 30_000, weightBucketSize: 100000 })
+    const numpin = createNumpinInformer({ logger: log, pinLs: async function * () { yield * []; await failing() } }, { metricTTL: 30_000 })
+    for (const inf of [disk, queue, numpin]) {
+      const [m] = await inf.getMetrics({ signal: ctrl.signal })
+      assert.equal(m.valid, false, inf.name)
+    }
+    assert.deepEqual(lines, [])
   })
 
   it('passes the abort signal to IPFS', async () => {
