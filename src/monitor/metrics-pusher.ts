@@ -120,6 +120,7 @@ export class MetricsPusher implements Startable {
     return repeatingTask(async (signal) => {
       const res = await this.sendInformerMetrics(inf, { signal })
       const ttl = res.minTTL > 0 ? res.minTTL : DEFAULT_INFORMER_TTL
+      if (signal.aborted) return ttl // stopping: nothing failed
       if (res.errors.length > 0) {
         if (retries % RETRY_WARN_MOD === 0) {
           this.log.error('error broadcasting metric: %s', res.errors[0].message)

@@ -134,7 +134,7 @@ export class StatelessPinTracker implements PinTracker {
       if ((err as Error).name === 'PinNotFoundError') {
         return this.makeInfo(cid, null, null, ipfsId, TrackerStatus.Unpinned, new Date(), '')
       }
-      this.log.error('status of %s: reading the state: %s', cid, (err as Error).message)
+      if (options?.signal?.aborted !== true) this.log.error('status of %s: reading the state: %s', cid, (err as Error).message)
       return this.makeInfo(cid, null, null, ipfsId, TrackerStatus.ClusterError, new Date(), errorText(err))
     }
 
@@ -148,7 +148,7 @@ export class StatelessPinTracker implements PinTracker {
     try {
       ipfsStatus = await this.components.ipfs.pinLsCid(pin, options)
     } catch (err) {
-      this.log.error('status of %s: IPFS pin ls: %s', cid, (err as Error).message)
+      if (options?.signal?.aborted !== true) this.log.error('status of %s: IPFS pin ls: %s', cid, (err as Error).message)
       return this.pinInfo(pin, ipfsId, TrackerStatus.ClusterError, errorText(err))
     }
     switch (ipfsStatus) {
