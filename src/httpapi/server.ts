@@ -106,6 +106,40 @@ export async function closeHttpServers (servers: Server[]): Promise<void> {
   }))
 }
 
+/**
+ * The bookkeeping every request of the API servers and the IPFS proxy gets:
+ * a write timeout that drops a response not finished in time, an abort
+ * signal that fires when the client goes away or the server stops, and an
+ * access-log line once the response is closed (`bytesWritten` is read then).
+ */
+export function superviseRequest (req: IncomingMessage, res: ServerResponse, opts: {
+  writeTimeout: number
+  shutdown: AbortSignal
+  accessLog: AccessLog
+  bytesWritten: () => number
+}): AbortSignal {
+  const started = new Date()
+  const ac = new AbortController()
+  let writeTimer: ReturnType<typeof setTimeout> | undefined
+  if (opts.writeTimeout > 0) {
+    writeTimer = setTimeout(() => { if (!res.writableFinished) res.destroy() }, opts.writeTimeout)
+  }
+  res.once('close', () => {
+    clearTimeout(writeTimer)
+    if (!res.writableFinished) ac.abort(new AbortError('client disconnected'))
+    opts.accessLog.write({
+      host: req.socket.remoteAddress ?? '@',
+      time: started,
+      method: req.method ?? '',
+      uri: req.url ?? '',
+      proto: `HTTP/${req.httpVersion}`,
+      status: res.statusCode,
+      size: opts.bytesWritten()
+    })
+  })
+  return anySignal(ac.signal, opts.shutdown)
+}
+
 /** Answers `<method> *` as Go's net/http itself does: 200 for OPTIONS, else 400. */
 export function answerAsterisk (req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(req.method === 'OPTIONS' ? 200 : 400, { 'Content-Length': '0' })
@@ -317,28 +351,12 @@ export class HTTPAPIServer implements Startable {
   }
 
   private handle (req: IncomingMessage, res: ServerResponse): void {
-    const started = new Date()
-    const ac = new AbortController()
-    const signal = anySignal(ac.signal, this.shutdown.signal)
     let ex: Exchange | undefined
-    let writeTimer: ReturnType<typeof setTimeout> | undefined
-    if (this.config.writeTimeout > 0) {
-      writeTimer = setTimeout(() => { if (!res.writableFinished) res.destroy() }, this.config.writeTimeout)
-    }
-    res.once('close', () => {
-      clearTimeout(writeTimer)
-      if (!res.writableFinished) {
-        ac.abort(new AbortError('client disconnected'))
-      }
-      this.accessLog.write({
-        host: req.socket.remoteAddress ?? '@',
-        time: started,
-        method: req.method ?? '',
-        uri: req.url ?? '',
-        proto: `HTTP/${req.httpVersion}`,
-        status: res.statusCode,
-        size: ex?.bytesWritten ?? 0
-      })
+    const signal = superviseRequest(req, res, {
+      writeTimeout: this.config.writeTimeout,
+      shutdown: this.shutdown.signal,
+      accessLog: this.accessLog,
+      bytesWritten: () => ex?.bytesWritten ?? 0
     })
 
     const target = parseRequestTarget(req.url)

@@ -9,9 +9,8 @@ import { AbortError, ConfigError } from '../errors.js'
 import { AccessLog } from '../httpapi/access-log.js'
 import { Exchange, errorMessage } from '../httpapi/exchange.js'
 import { cleanPath, compilePattern, type RoutePattern } from '../httpapi/router.js'
-import { answerAsterisk, closeHttpServers, encodePath, httpServerOptions, listenServer, parseListenAddress, parseRequestTarget } from '../httpapi/server.js'
+import { answerAsterisk, closeHttpServers, encodePath, httpServerOptions, listenServer, parseListenAddress, parseRequestTarget, superviseRequest } from '../httpapi/server.js'
 import { hasEmbeddedContent } from '../ipfsconn/embedded/index.js'
-import { anySignal } from '../utils/abort.js'
 import { EmbeddedRPC, type EmbeddedNode } from './embedded-rpc.js'
 import { HijackHeaders } from './headers.js'
 import { Hijacker } from './hijack.js'
@@ -145,29 +144,15 @@ export class IPFSProxy implements Startable {
   }
 
   private handle (req: IncomingMessage, res: ServerResponse): void {
-    const started = new Date()
-    const ac = new AbortController()
-    const signal = anySignal(ac.signal, this.shutdown.signal)
     let ex: Exchange | undefined
     let extraBytes = 0
-    let writeTimer: ReturnType<typeof setTimeout> | undefined
-    if (this.config.writeTimeout > 0) {
-      writeTimer = setTimeout(() => { if (!res.writableFinished) res.destroy() }, this.config.writeTimeout)
-    }
-    res.on('error', (err) => { this.log.debug('response to %s %s: %s', req.method, req.url, err.message) })
-    res.once('close', () => {
-      clearTimeout(writeTimer)
-      if (!res.writableFinished) ac.abort(new AbortError('client disconnected'))
-      this.accessLog.write({
-        host: req.socket.remoteAddress ?? '@',
-        time: started,
-        method: req.method ?? '',
-        uri: req.url ?? '',
-        proto: `HTTP/${req.httpVersion}`,
-        status: res.statusCode,
-        size: (ex?.bytesWritten ?? 0) + extraBytes
-      })
+    const signal = superviseRequest(req, res, {
+      writeTimeout: this.config.writeTimeout,
+      shutdown: this.shutdown.signal,
+      accessLog: this.accessLog,
+      bytesWritten: () => (ex?.bytesWritten ?? 0) + extraBytes
     })
+    res.on('error', (err) => { this.log.debug('response to %s %s: %s', req.method, req.url, err.message) })
 
     const target = parseRequestTarget(req.url)
     if (target === undefined) {
