@@ -38,24 +38,32 @@ class RecordingHost {
   }
 }
 
+/** A started peer manager over a recording host; `written()` is the last saved peerstore. */
+async function startManager (peerstoreFile: string[], init: { peerAddresses: string[], trustedPeers?: string[] }): Promise<{ host: RecordingHost, pm: PeerManager, written: () => string[] }> {
+  const host = new RecordingHost()
+  let written: string[] = []
+  const pm = new PeerManager({
+    host: host as unknown as ClusterHost,
+    rpc: {} as unknown as RPC,
+    logger: silentLogger(),
+    readPeerstore: async () => peerstoreFile,
+    writePeerstore: async (lines) => { written = lines }
+  }, { ...init, lowWater: 100, watchInterval: 3_600_000 })
+  await pm.start()
+  return { host, pm, written: () => written }
+}
+
 describe('peer manager: peerstore priorities', () => {
   it('orders peer_addresses, then trusted peers, then the peerstore file; trusted addresses are permanent', async () => {
-    const host = new RecordingHost()
-    let written: string[] = []
-    const pm = new PeerManager({
-      host: host as unknown as ClusterHost,
-      rpc: {} as unknown as RPC,
-      logger: silentLogger(),
-      readPeerstore: async () => [`/ip4/10.0.0.2/tcp/9096/p2p/${P2}`, `/ip4/10.0.0.3/tcp/9096/p2p/${P3}`, `/ip4/10.0.0.4/tcp/9096/p2p/${P4}`],
-      writePeerstore: async (lines) => { written = lines }
-    }, { peerAddresses: [`/ip4/10.0.0.1/tcp/9096/p2p/${P1}`], trustedPeers: [P4], lowWater: 100, watchInterval: 3_600_000 })
-    await pm.start()
+    const { host, pm, written } = await startManager(
+      [`/ip4/10.0.0.2/tcp/9096/p2p/${P2}`, `/ip4/10.0.0.3/tcp/9096/p2p/${P3}`, `/ip4/10.0.0.4/tcp/9096/p2p/${P4}`],
+      { peerAddresses: [`/ip4/10.0.0.1/tcp/9096/p2p/${P1}`], trustedPeers: [P4] })
     try {
       assert.deepEqual(Object.fromEntries(host.permanent), { [P1]: true, [P2]: false, [P3]: false, [P4]: true })
       // the three first peers in priority order are dialled at start
       assert.deepEqual([...host.dialled].sort(), [P1, P4, P2].sort())
       await pm.savePeerstore()
-      assert.deepEqual(written, [
+      assert.deepEqual(written(), [
         `/ip4/10.0.0.1/tcp/9096/p2p/${P1}`,
         `/ip4/10.0.0.4/tcp/9096/p2p/${P4}`,
         `/ip4/10.0.0.2/tcp/9096/p2p/${P2}`,
@@ -67,19 +75,12 @@ describe('peer manager: peerstore priorities', () => {
   })
 
   it('keeps the peerstore file order when no peer is trusted explicitly', async () => {
-    const host = new RecordingHost()
-    let written: string[] = []
-    const pm = new PeerManager({
-      host: host as unknown as ClusterHost,
-      rpc: {} as unknown as RPC,
-      logger: silentLogger(),
-      readPeerstore: async () => [`/ip4/10.0.0.3/tcp/9096/p2p/${P3}`, `/ip4/10.0.0.2/tcp/9096/p2p/${P2}`],
-      writePeerstore: async (lines) => { written = lines }
-    }, { peerAddresses: [], lowWater: 100, watchInterval: 3_600_000 })
-    await pm.start()
+    const { host, pm, written } = await startManager(
+      [`/ip4/10.0.0.3/tcp/9096/p2p/${P3}`, `/ip4/10.0.0.2/tcp/9096/p2p/${P2}`],
+      { peerAddresses: [] })
     try {
       await pm.savePeerstore()
-      assert.deepEqual(written, [`/ip4/10.0.0.3/tcp/9096/p2p/${P3}`, `/ip4/10.0.0.2/tcp/9096/p2p/${P2}`])
+      assert.deepEqual(written(), [`/ip4/10.0.0.3/tcp/9096/p2p/${P3}`, `/ip4/10.0.0.2/tcp/9096/p2p/${P2}`])
       assert.deepEqual(Object.fromEntries(host.permanent), { [P3]: false, [P2]: false })
     } finally {
       await pm.stop()

@@ -11,6 +11,7 @@ import { createClusterHost } from '../../src/host/index.js'
 import { createBitswapDAGSyncer } from '../../src/consensus/network/index.js'
 import { createPubSubBroadcaster, crdtTopicName as crdtTopic } from '../../src/consensus/crdt/index.js'
 import { silentLogger } from '../../src/logging/index.js'
+import { testHostInit } from '../helpers/host.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { ClusterHost } from '../../src/host/index.js'
 import type { LocalBlocks } from '../../src/consensus/network/index.js'
@@ -26,16 +27,7 @@ function memBlocks (): LocalBlocks & { map: Map<string, Uint8Array> } {
 }
 
 async function makeHost (secret: Uint8Array): Promise<ClusterHost> {
-  const host = createClusterHost({ privateKey: await generateKeyPair('Ed25519'), logger: silentLogger() }, {
-    listenMultiaddress: ['/ip4/127.0.0.1/tcp/0'],
-    announceMultiaddress: [],
-    noAnnounceMultiaddress: [],
-    secret,
-    connectionManager: { highWater: 400, lowWater: 100, gracePeriod: 120000 },
-    pubsub: { seenMessagesTTL: 60000, heartbeatInterval: 100, dFactor: 1, historyGossip: 2, historyLength: 6, floodPublish: false },
-    mdnsInterval: 0,
-    dialPeerTimeout: 3000
-  })
+  const host = createClusterHost({ privateKey: await generateKeyPair('Ed25519'), logger: silentLogger() }, testHostInit(secret))
   await host.start()
   return host
 }

@@ -9,27 +9,16 @@ import { Libp2pRPCTransport } from '../../src/rpc/libp2p-transport.js'
 import { createLogger } from '../../src/logging/index.js'
 import { parseCid } from '../../src/api/index.js'
 import { PinNotFoundError } from '../../src/errors.js'
+import { testHostInit } from '../helpers/host.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { ClusterHost } from '../../src/host/index.js'
 
 const CID1 = parseCid('QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq')
 
-function hostInit (secret: Uint8Array) {
-  return {
-    listenMultiaddress: ['/ip4/127.0.0.1/tcp/0'],
-    announceMultiaddress: [],
-    noAnnounceMultiaddress: [],
-    secret,
-    connectionManager: { highWater: 400, lowWater: 100, gracePeriod: 120000 },
-    pubsub: { seenMessagesTTL: 60000, heartbeatInterval: 100, dFactor: 1, historyGossip: 2, historyLength: 6, floodPublish: false },
-    mdnsInterval: 0,
-    dialPeerTimeout: 3000
-  }
-}
 
 async function makeHost (secret: Uint8Array, lines: string[]): Promise<ClusterHost> {
   const logger = createLogger({ sink: (l) => lines.push(l) })
-  const host = createClusterHost({ privateKey: await generateKeyPair('Ed25519'), logger }, hostInit(secret))
+  const host = createClusterHost({ privateKey: await generateKeyPair('Ed25519'), logger }, testHostInit(secret))
   await host.start()
   return host
 }

@@ -10,22 +10,11 @@ import { silentLogger } from '../../src/logging/index.js'
 import { syntheticPinInfo } from '../../src/cluster/pin-info.js'
 import { TrackerStatus } from '../../src/api/index.js'
 import { PinNotFoundError } from '../../src/errors.js'
+import { testHostInit } from '../helpers/host.js'
 import { testCid } from '../helpers/pins.js'
 import type { ClusterHost } from '../../src/host/index.js'
 import type { RPC } from '../../src/rpc/index.js'
 
-function hostInit (secret: Uint8Array) {
-  return {
-    listenMultiaddress: ['/ip4/127.0.0.1/tcp/0'],
-    announceMultiaddress: [],
-    noAnnounceMultiaddress: [],
-    secret,
-    connectionManager: { highWater: 400, lowWater: 100, gracePeriod: 120000 },
-    pubsub: { seenMessagesTTL: 60000, heartbeatInterval: 1000, dFactor: 1, historyGossip: 2, historyLength: 6, floodPublish: false },
-    mdnsInterval: 0,
-    dialPeerTimeout: 3000
-  }
-}
 
 describe('libp2p RPC streams: flow control', () => {
   const stops: Array<() => Promise<void>> = []
@@ -33,7 +22,7 @@ describe('libp2p RPC streams: flow control', () => {
 
   async function peer (secret: Uint8Array): Promise<{ host: ClusterHost, rpc: RPC }> {
     const logger = silentLogger()
-    const host = createClusterHost({ privateKey: await generateKeyPair('Ed25519'), logger }, hostInit(secret))
+    const host = createClusterHost({ privateKey: await generateKeyPair('Ed25519'), logger }, testHostInit(secret, 1000))
     await host.start()
     const rpc = createRPC({ peerId: host.peerId, isTrusted: () => true, logger })
     const t = new Libp2pRPCTransport({ libp2p: host.libp2p, logger: logger.forComponent('rpc') })

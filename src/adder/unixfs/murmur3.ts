@@ -26,44 +26,34 @@ function le64 (b: Uint8Array, off: number, len: number): bigint {
   return v
 }
 
+/** The per-block scrambling of the first lane's key (before it is folded into h1). */
+function mixK1 (k1: bigint): bigint {
+  return (rotl((k1 * C1) & MASK, 31n) * C2) & MASK
+}
+
+/** The same for the second lane (into h2). */
+function mixK2 (k2: bigint): bigint {
+  return (rotl((k2 * C2) & MASK, 33n) * C1) & MASK
+}
+
 export function murmur3x64h1 (data: Uint8Array): Uint8Array {
   let h1 = 0n
   let h2 = 0n
   const nblocks = Math.floor(data.length / 16)
   for (let i = 0; i < nblocks; i++) {
-    let k1 = le64(data, i * 16, 8)
-    let k2 = le64(data, i * 16 + 8, 8)
-    k1 = (k1 * C1) & MASK
-    k1 = rotl(k1, 31n)
-    k1 = (k1 * C2) & MASK
-    h1 ^= k1
+    h1 ^= mixK1(le64(data, i * 16, 8))
     h1 = rotl(h1, 27n)
     h1 = (h1 + h2) & MASK
     h1 = (h1 * 5n + 0x52dce729n) & MASK
-    k2 = (k2 * C2) & MASK
-    k2 = rotl(k2, 33n)
-    k2 = (k2 * C1) & MASK
-    h2 ^= k2
+    h2 ^= mixK2(le64(data, i * 16 + 8, 8))
     h2 = rotl(h2, 31n)
     h2 = (h2 + h1) & MASK
     h2 = (h2 * 5n + 0x38495ab5n) & MASK
   }
   const tail = nblocks * 16
   const rem = data.length & 15
-  if (rem > 8) {
-    let k2 = le64(data, tail + 8, rem - 8)
-    k2 = (k2 * C2) & MASK
-    k2 = rotl(k2, 33n)
-    k2 = (k2 * C1) & MASK
-    h2 ^= k2
-  }
-  if (rem > 0) {
-    let k1 = le64(data, tail, Math.min(rem, 8))
-    k1 = (k1 * C1) & MASK
-    k1 = rotl(k1, 31n)
-    k1 = (k1 * C2) & MASK
-    h1 ^= k1
-  }
+  if (rem > 8) h2 ^= mixK2(le64(data, tail + 8, rem - 8))
+  if (rem > 0) h1 ^= mixK1(le64(data, tail, Math.min(rem, 8)))
   const len = BigInt(data.length)
   h1 ^= len
   h2 ^= len

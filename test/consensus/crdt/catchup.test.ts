@@ -1,23 +1,14 @@
-import { describe, it, afterEach } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { CRDTTestNetwork } from '../../fakes/crdt-network.js'
 import { waitFor } from '../../helpers/wait-for.js'
 import { testPin } from '../../helpers/pins.js'
-import { digest, startReplica, stopAll } from './helpers.js'
-import type { Replica } from './helpers.js'
+import { digest, useReplicas } from './helpers.js'
 
 describe('CRDT consensus: catching up', () => {
-  let replicas: Replica[] = []
-  let network: CRDTTestNetwork | undefined
-
-  afterEach(async () => {
-    await stopAll(replicas)
-    replicas = []
-    network?.close()
-  })
+  const replicas = useReplicas()
 
   it('catches up when each block can be fetched only once (bitswap keeps no copy for a second want)', async () => {
-    network = new CRDTTestNetwork()
+    const network = replicas.network()
     const fetched = new Set<string>()
     network.fetchFilter = (peer, cid) => {
       const k = `${peer} ${cid.toString()}`
@@ -25,8 +16,7 @@ describe('CRDT consensus: catching up', () => {
       fetched.add(k)
       return true
     }
-    const a = await startReplica(network, 'a', { config: { rebroadcastInterval: 100 } })
-    replicas.push(a)
+    const a = await replicas.start('a', { config: { rebroadcastInterval: 100 } })
     // two deltas too large to travel inline with rebroadcasts (16 KiB)
     for (let d = 0; d < 2; d++) {
       const batch = a.consensus.batchingState()
@@ -34,8 +24,7 @@ describe('CRDT consensus: catching up', () => {
       await batch.commit()
     }
     assert.equal(a.consensus.info().maxHeight, 2n)
-    const b = await startReplica(network, 'b')
-    replicas.push(b)
+    const b = await replicas.start('b')
     await waitFor(async () => (await digest(b)).length === 600, { timeout: 10000 })
     assert.deepEqual(await digest(b), await digest(a))
     assert.equal(b.consensus.info().dirty, false)

@@ -1,25 +1,14 @@
-import { describe, it, afterEach } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { CRDTTestNetwork } from '../../fakes/crdt-network.js'
 import { testPin } from '../../helpers/pins.js'
 import { waitFor } from '../../helpers/wait-for.js'
-import { digest, startReplica, stopAll } from './helpers.js'
-import type { Replica } from './helpers.js'
+import { digest, useReplicas } from './helpers.js'
 
 describe('CRDT consensus: listing during commits, group commit', () => {
-  let replicas: Replica[] = []
-  let network: CRDTTestNetwork | undefined
-
-  afterEach(async () => {
-    await stopAll(replicas)
-    replicas = []
-    network?.close()
-  })
+  const replicas = useReplicas()
 
   it('lists every pin when a batch is committed in the middle of a listing', async () => {
-    network = new CRDTTestNetwork()
-    const r = await startReplica(network, 'a', { config: { batching: { maxBatchSize: 100000, maxBatchAge: 3600000, maxQueueSize: 100000 } } })
-    replicas.push(r)
+    const r = await replicas.start('a', { config: { batching: { maxBatchSize: 100000, maxBatchAge: 3600000, maxQueueSize: 100000 } } })
     const committed = 1500
     const pending = 500
     for (let i = 0; i < committed; i++) await r.consensus.logPin(testPin(`c${i}`))
@@ -44,10 +33,9 @@ describe('CRDT consensus: listing during commits, group commit', () => {
   })
 
   it('without batching, concurrent writes share DAG nodes and each resolves once merged and broadcast', async () => {
-    network = new CRDTTestNetwork()
-    const a = await startReplica(network, 'a')
-    const b = await startReplica(network, 'b')
-    replicas.push(a, b)
+    const network = replicas.network()
+    const a = await replicas.start('a')
+    const b = await replicas.start('b')
     // a lone write is published at once in its own node
     await a.consensus.logPin(testPin('lone'))
     assert.equal(a.consensus.info().maxHeight, 1n)

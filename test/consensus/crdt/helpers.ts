@@ -4,7 +4,8 @@ import { createLogger, parseLogLevels, silentLogger } from '../../../src/logging
 import { pinToJSON, toJSONText } from '../../../src/api/json.js'
 import { testPeerId } from '../../helpers/pins.js'
 import type { CRDTConsensus, CRDTConsensusInit } from '../../../src/consensus/crdt/index.js'
-import type { CRDTTestNetwork } from '../../fakes/crdt-network.js'
+import { afterEach } from 'node:test'
+import { CRDTTestNetwork } from '../../fakes/crdt-network.js'
 import type { ComponentLogger, KVStore } from '../../../src/interfaces.js'
 import type { Pin } from '../../../src/api/types.js'
 import type { CID } from 'multiformats/cid'
@@ -93,5 +94,33 @@ export async function stopAll (replicas: Replica[]): Promise<void> {
   for (const r of replicas) {
     await r.consensus.stop()
     await r.store.stop()
+  }
+}
+
+/**
+ * Per-test replicas for a suite: `network()` is a fresh in-memory network
+ * for the current test, `start()` a replica on it; both are stopped and
+ * closed after each test (registers an `afterEach`).
+ */
+export function useReplicas (): { network: () => CRDTTestNetwork, start: (name: string, opts?: ReplicaOptions) => Promise<Replica> } {
+  let replicas: Replica[] = []
+  let net: CRDTTestNetwork | undefined
+  afterEach(async () => {
+    await stopAll(replicas)
+    replicas = []
+    net?.close()
+    net = undefined
+  })
+  const network = (): CRDTTestNetwork => {
+    net ??= new CRDTTestNetwork()
+    return net
+  }
+  return {
+    network,
+    start: async (name, opts) => {
+      const r = await startReplica(network(), name, opts)
+      replicas.push(r)
+      return r
+    }
   }
 }
