@@ -1,6 +1,6 @@
-import { cidToDsKey } from '../api/encoding.js'
+import { cidFromDsKey, cidToDsKey } from '../api/encoding.js'
 import { PinNotFoundError, withoutStack } from '../errors.js'
-import { dsKeyToCid, pinFromProto, pinToProto } from './pin-codec.js'
+import { pinFromProto, pinToProto } from './pin-codec.js'
 import type { Pin } from '../api/types.js'
 import type { AbortOptions, BatchingState, KVStore, Logger, State } from '../interfaces.js'
 import type { CID } from 'multiformats/cid'
@@ -32,7 +32,7 @@ function decodePinEntry (key: string, value: Uint8Array, keyOf: (dsKey: string) 
   if (pinKey === undefined) return undefined
   let cid: CID
   try {
-    cid = dsKeyToCid(pinKey)
+    cid = cidFromDsKey(pinKey)
   } catch (err) {
     logger?.warn('bad key (ignoring). key: %s error: %s', key, (err as Error).message)
     return undefined

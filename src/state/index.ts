@@ -19,7 +19,7 @@ import { DatastoreState } from './datastore-state.js'
 import type { DatastoreStateInit } from './datastore-state.js'
 import type { BatchingState } from '../interfaces.js'
 
-export { pinToProto, pinFromProto, pinCidFromProto, dsKeyToCid } from './pin-codec.js'
+export { pinToProto, pinFromProto, pinCidFromProto } from './pin-codec.js'
 export { DatastoreState, decodePinEntries, decodePinChunks, LIST_PROGRESS_EVERY } from './datastore-state.js'
 export type { DatastoreStateInit }
 export { exportState, importState, validatePins, decodePins, decodeJSONObjects, EXPORT_PROGRESS, IMPORT_VALIDATE_PROGRESS, IMPORT_WRITE_PROGRESS } from './export-import.js'

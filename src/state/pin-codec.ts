@@ -29,41 +29,6 @@ import type { Pin } from '../api/types.js'
 
 const CACHE_LIMIT = 4096
 
-const B32_TABLE = (() => {
-  const t = new Int8Array(128).fill(-1)
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i
-  return t
-})()
-
-/**
- * The CID of a datastore key `/<base32 of the CID bytes>` (fast path of
- * `cidFromDsKey` for listings; throws InvalidArgumentError when malformed).
- */
-export function dsKeyToCid (key: string): CID {
-  const start = key.charCodeAt(0) === 0x2f ? 1 : 0
-  const out = new Uint8Array(Math.floor((key.length - start) * 5 / 8))
-  let bits = 0
-  let value = 0
-  let j = 0
-  for (let i = start; i < key.length; i++) {
-    const c = key.charCodeAt(i)
-    const v = c < 128 ? B32_TABLE[c] : -1
-    if (v < 0) throw new InvalidArgumentError(`invalid base32 character ${key[i]}`)
-    value = ((value << 5) | v) & 0xffff
-    bits += 5
-    if (bits >= 8) {
-      out[j++] = (value >>> (bits - 8)) & 255
-      bits -= 8
-    }
-  }
-  try {
-    return CID.decode(out)
-  } catch (err) {
-    throw new InvalidArgumentError(`bad CID key ${key}: ${(err as Error).message}`)
-  }
-}
-
 /** Peer IDs repeat across millions of pins: cache both conversions. */
 const peerBytesCache = new Map<string, Uint8Array>()
 const peerStringCache = new Map<string, string>()
