@@ -769,44 +769,10 @@ function pinEntry (obj: unknown, path: string): IPFSPinInfo[] {
   throw new IPFSError(`IPFS error (${path}): unexpected answer ${JSON.stringify(obj)}`)
 }
 
-const BASE32_VALUES = (() => {
-  const t = new Int8Array(128).fill(-1)
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
-  for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i
-  return t
-})()
-
-/**
- * Fast path for the usual `b…` (base32) CIDv1 strings of pin listings,
- * which can hold millions of entries; anything else goes through parseCid.
- */
-function parseListedCid (s: string): CID {
-  if (s.charCodeAt(0) !== 0x62 || s.length < 2) return parseCid(s)
-  const out = new Uint8Array(((s.length - 1) * 5) >> 3)
-  let bits = 0
-  let value = 0
-  let j = 0
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    const v = c < 128 ? BASE32_VALUES[c] : -1
-    if (v < 0) return parseCid(s)
-    value = ((value << 5) | v) & 0xffff
-    bits += 5
-    if (bits >= 8) {
-      bits -= 8
-      out[j++] = (value >>> bits) & 0xff
-    }
-  }
-  try {
-    return CID.decode(out)
-  } catch {
-    return parseCid(s)
-  }
-}
-
+/** A CID of a pin listing (parseCid has the fast path for the usual base32 CIDv1). */
 function pinCid (s: string, path: string): CID {
   try {
-    return parseListedCid(s)
+    return parseCid(s)
   } catch (err) {
     throw new IPFSError(`IPFS error (${path}): bad CID ${JSON.stringify(s)}: ${(err as Error).message}`)
   }
