@@ -33,6 +33,18 @@ export interface Startable {
   stop(): Promise<void>
 }
 
+/**
+ * Requests in flight at the peer's user-facing servers (REST API, Pinning
+ * Service API, IPFS proxy). Background work (the pin tracker's IPFS pins)
+ * gives way while they are busy.
+ */
+export interface RequestActivity {
+  /** A request started; call the returned function once when it ends. */
+  begin(): () => void
+  /** Whether any request is in flight. */
+  readonly busy: boolean
+}
+
 // ---------------------------------------------------------------------------
 // Logging
 // ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import { createMetricsPusher, createPubsubMonitor, METRICS_TOPIC, newPingMetric 
 import { createIPFSProxy } from '../ipfsproxy/index.js'
 import { createPinningServiceAPI } from '../pinsvcapi/index.js'
 import { createStatelessPinTracker } from '../pintracker/index.js'
+import { createRequestActivity } from '../utils/activity.js'
 import { createRESTAPI } from '../restapi/index.js'
 import { createRPC, multiCall } from '../rpc/index.js'
 import { Libp2pRPCTransport } from '../rpc/libp2p-transport.js'
@@ -167,13 +168,15 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   await dagSyncer.start()
   started.push(dagSyncer)
 
+  const activity = createRequestActivity()
   tracker = createStatelessPinTracker({
     ipfs,
     state: () => consensus.state(),
     peerId,
     peerName: () => peername,
     ipfsId: () => ({ id: ipfsIdCache.id, addresses: ipfsIdCache.addresses ?? [] }),
-    logger
+    logger,
+    activity
   }, config.pinTracker.stateless)
 
   // informers
@@ -233,13 +236,13 @@ export async function startPeer (opts: PeerOptions): Promise<RunningPeer> {
   // HTTP APIs come up first: they answer /version before the peer is ready
   const apis: Record<string, { start(): Promise<void>, stop(): Promise<void>, addresses(): string[] }> = {}
   if (present.has('api.restapi') && config.api.restapi != null) {
-    apis.restapi = createRESTAPI({ cluster, logger }, config.api.restapi)
+    apis.restapi = createRESTAPI({ cluster, logger, activity }, config.api.restapi)
   }
   if (present.has('api.pinsvcapi') && config.api.pinsvcapi != null) {
-    apis.pinsvcapi = createPinningServiceAPI({ cluster, logger }, config.api.pinsvcapi)
+    apis.pinsvcapi = createPinningServiceAPI({ cluster, logger, activity }, config.api.pinsvcapi)
   }
   if (present.has('api.ipfsproxy') && config.api.ipfsproxy != null) {
-    apis.ipfsproxy = createIPFSProxy({ cluster, logger }, config.api.ipfsproxy)
+    apis.ipfsproxy = createIPFSProxy({ cluster, logger, activity }, config.api.ipfsproxy)
   }
   for (const api of Object.values(apis)) {
     await api.start()

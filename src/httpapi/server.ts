@@ -21,7 +21,7 @@ import { CORS } from './cors.js'
 import { Exchange, errorMessage, type ErrorBodyFn } from './exchange.js'
 import { cleanPath, Router, type RouteDef } from './router.js'
 import type { HTTPAPIConfig } from '../config/types.js'
-import type { ComponentLogger, Logger, Startable } from '../interfaces.js'
+import type { ComponentLogger, Logger, RequestActivity, Startable } from '../interfaces.js'
 import type { AddressInfo } from 'node:net'
 
 export type RouteHandler = (ex: Exchange) => Promise<void> | void
@@ -35,6 +35,8 @@ export interface HTTPAPIServerInit {
   /** The API's routes, in matching order (`/token` and `/health` are appended). */
   routes: Route[]
   errorBody: ErrorBodyFn
+  /** Requests in flight are counted here (background work gives way to them). */
+  activity?: RequestActivity
 }
 
 /** Go's `MaxHeaderBytes` lets about 4096 bytes more through. */
@@ -117,14 +119,18 @@ export function superviseRequest (req: IncomingMessage, res: ServerResponse, opt
   shutdown: AbortSignal
   accessLog: AccessLog
   bytesWritten: () => number
+  /** Counts the request as in flight until its response closes. */
+  activity?: RequestActivity
 }): AbortSignal {
   const started = new Date()
+  const ended = opts.activity?.begin()
   const ac = new AbortController()
   let writeTimer: ReturnType<typeof setTimeout> | undefined
   if (opts.writeTimeout > 0) {
     writeTimer = setTimeout(() => { if (!res.writableFinished) res.destroy() }, opts.writeTimeout)
   }
   res.once('close', () => {
+    ended?.()
     clearTimeout(writeTimer)
     if (!res.writableFinished) ac.abort(new AbortError('client disconnected'))
     opts.accessLog.write({
@@ -252,6 +258,7 @@ export class HTTPAPIServer implements Startable {
   private readonly router: Router<RouteHandler>
   private readonly cors: CORS
   private readonly errorBody: ErrorBodyFn
+  private readonly activity: RequestActivity | undefined
   private servers: Server[] = []
   private bound: string[] = []
   private shutdown = new AbortController()
@@ -263,6 +270,7 @@ export class HTTPAPIServer implements Startable {
     this.log = init.logger.forComponent(init.name)
     this.accessLog = new AccessLog(init.config.httpLogFile, init.logger.forComponent(`${init.name}log`))
     this.errorBody = init.errorBody
+    this.activity = init.activity
     this.router = new Router<RouteHandler>([
       ...init.routes,
       { method: 'POST', path: '/token', handler: (ex) => { this.tokenHandler(ex) } },
@@ -356,7 +364,8 @@ export class HTTPAPIServer implements Startable {
       writeTimeout: this.config.writeTimeout,
       shutdown: this.shutdown.signal,
       accessLog: this.accessLog,
-      bytesWritten: () => ex?.bytesWritten ?? 0
+      bytesWritten: () => ex?.bytesWritten ?? 0,
+      activity: this.activity
     })
 
     const target = parseRequestTarget(req.url)

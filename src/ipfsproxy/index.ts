@@ -26,11 +26,13 @@
  */
 import { IPFSProxy } from './ipfs-proxy.js'
 import type { IPFSProxyConfig } from '../config/types.js'
-import type { ClusterAPI, ComponentLogger, Startable } from '../interfaces.js'
+import type { ClusterAPI, ComponentLogger, RequestActivity, Startable } from '../interfaces.js'
 
 export interface IPFSProxyComponents {
   cluster: ClusterAPI
   logger: ComponentLogger
+  /** Requests in flight are counted here (the pin tracker gives way to them). */
+  activity?: RequestActivity
   /** Extra CA certificates trusted for `node_https` (default: the system's). */
   nodeCA?: string | Buffer | Array<string | Buffer>
   /** Clock of the extracted-headers TTL (ms; default Date.now). */

@@ -150,7 +150,8 @@ export class IPFSProxy implements Startable {
       writeTimeout: this.config.writeTimeout,
       shutdown: this.shutdown.signal,
       accessLog: this.accessLog,
-      bytesWritten: () => (ex?.bytesWritten ?? 0) + extraBytes
+      bytesWritten: () => (ex?.bytesWritten ?? 0) + extraBytes,
+      activity: this.components.activity
     })
     res.on('error', (err) => { this.log.debug('response to %s %s: %s', req.method, req.url, err.message) })
 

@@ -14,11 +14,13 @@
  */
 import { PinningServiceAPIServer } from './pinning-service-api.js'
 import type { HTTPAPIConfig } from '../config/types.js'
-import type { ClusterAPI, ComponentLogger, Startable } from '../interfaces.js'
+import type { ClusterAPI, ComponentLogger, RequestActivity, Startable } from '../interfaces.js'
 
 export interface PinningServiceAPIComponents {
   cluster: ClusterAPI
   logger: ComponentLogger
+  /** Requests in flight are counted here (the pin tracker gives way to them). */
+  activity?: RequestActivity
 }
 
 /** The `api.pinsvcapi` section. */

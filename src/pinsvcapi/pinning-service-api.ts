@@ -42,7 +42,8 @@ export class PinningServiceAPIServer implements Startable {
       config: init,
       logger: components.logger,
       errorBody: pinsvcErrorBody,
-      routes: this.routes()
+      routes: this.routes(),
+      activity: components.activity
     })
   }
 

@@ -13,8 +13,9 @@
  *   kind cancels the old one.
  * - Pins whose timestamp is younger than `priorityPinMaxAge` and that were
  *   tried at most `priorityPinMaxRetries` times go to a priority queue;
- *   `concurrentPins` workers serve it before the normal queue; one worker
- *   serves unpins (then remote unpins). Each queue holds at most
+ *   `concurrentPins` workers serve it before the normal queue (only
+ *   `BUSY_CONCURRENT_PINS` while the peer's APIs have requests in flight,
+ *   see `activity`); one worker serves unpins (then remote unpins). Each queue holds at most
  *   `maxPinQueueSize` entries (QueueFullError beyond).
  * - Queued operations cost about 90 bytes each (no Pin objects are held;
  *   the pin is re-read from the state when its operation starts).
@@ -33,10 +34,10 @@
 import { DEFAULT_CONCURRENT_PINS, DEFAULT_MAX_PIN_QUEUE_SIZE, DEFAULT_PRIORITY_PIN_MAX_AGE, DEFAULT_PRIORITY_PIN_MAX_RETRIES } from './constants.js'
 import { StatelessPinTracker } from './stateless-pin-tracker.js'
 import type { StatelessTrackerConfig } from '../config/types.js'
-import type { ComponentLogger, IPFSConnector, PinTracker, ReadOnlyState } from '../interfaces.js'
+import type { ComponentLogger, IPFSConnector, PinTracker, ReadOnlyState, RequestActivity } from '../interfaces.js'
 
 export { StatelessPinTracker } from './stateless-pin-tracker.js'
-export { ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
+export { BUSY_CONCURRENT_PINS, ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
 
 export interface StatelessPinTrackerComponents {
   ipfs: IPFSConnector
@@ -48,6 +49,13 @@ export interface StatelessPinTrackerComponents {
   /** Cached identity of the local IPFS daemon (PinInfo `ipfs_peer_id`, addresses). */
   ipfsId: () => { id: string, addresses: string[] }
   logger: ComponentLogger
+  /**
+   * Requests in flight at the peer's APIs: while any is, at most
+   * {@link BUSY_CONCURRENT_PINS} pins run against IPFS at once, so that
+   * pins are acknowledged (and statuses answered) before background IPFS
+   * work; `concurrentPins` otherwise.
+   */
+  activity?: RequestActivity
 }
 
 /** `pin_tracker.stateless` settings; absent or non-positive values take the defaults. */

@@ -7,7 +7,7 @@ import { IPFSPinStatus, PinType, TrackerStatus, trackerStatusMatch } from '../ap
 import { IPFSError, QueueFullError } from '../errors.js'
 import { anySignal, throwIfAborted } from '../utils/abort.js'
 import { CidFingerprintSet } from './cid-fingerprint-set.js'
-import { ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
+import { BUSY_CONCURRENT_PINS, ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
 import { OpQueue } from './op-queue.js'
 import { OperationPhase, OperationTracker, OperationType } from './operation-tracker.js'
 import type { OperationInfo, OperationTypeValue } from './operation-tracker.js'
@@ -331,7 +331,12 @@ export class StatelessPinTracker implements PinTracker {
   /** Starts queued operations while workers are free. */
   private dispatch (): void {
     if (!this.started) return
-    while (this.activePins < this.config.concurrentPins) {
+    // A worker that finishes calls this again: the full width comes back
+    // within one operation once the APIs are idle.
+    const width = this.components.activity?.busy === true
+      ? Math.min(BUSY_CONCURRENT_PINS, this.config.concurrentPins)
+      : this.config.concurrentPins
+    while (this.activePins < width) {
       const slot = this.takeFrom(this.priorityQueue) ?? this.takeFrom(this.pinQueue)
       if (slot == null) break
       this.activePins++

@@ -14,11 +14,13 @@
  */
 import { RESTAPIServer } from './rest-api.js'
 import type { HTTPAPIConfig } from '../config/types.js'
-import type { ClusterAPI, ComponentLogger, Startable } from '../interfaces.js'
+import type { ClusterAPI, ComponentLogger, RequestActivity, Startable } from '../interfaces.js'
 
 export interface RESTAPIComponents {
   cluster: ClusterAPI
   logger: ComponentLogger
+  /** Requests in flight are counted here (the pin tracker gives way to them). */
+  activity?: RequestActivity
 }
 
 /** The `api.restapi` section. */

@@ -79,7 +79,8 @@ export class RESTAPIServer implements Startable {
       config: init,
       logger: components.logger,
       errorBody: restErrorBody,
-      routes: this.routes()
+      routes: this.routes(),
+      activity: components.activity
     })
   }
 

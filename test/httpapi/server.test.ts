@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HTTPAPIServer, type Route } from '../../src/httpapi/index.js'
 import { InvalidArgumentError } from '../../src/errors.js'
+import { createRequestActivity } from '../../src/utils/activity.js'
 import { silentLogger } from '../../src/logging/index.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { headerValues, httpConfig, httpRequest, targetOf, type Target } from '../helpers/http.js'
@@ -349,5 +350,38 @@ describe('httpapi server listeners and logs', () => {
       await server.stop()
     }
     await assert.rejects(startServer({ sslCertFile: join(dir, 'missing.pem'), sslKeyFile: key }), (err: Error) => err.name === 'ConfigError' && err.message.startsWith('error loading TLS certificate/key: '))
+  })
+
+  it('counts a request as in flight (shared activity) from its arrival until its response closes', async () => {
+    const activity = createRequestActivity()
+    let release!: () => void
+    const held = new Promise<void>((resolve) => { release = resolve })
+    let arrived = false
+    const s = new HTTPAPIServer({
+      name: 'restapi',
+      config: httpConfig(),
+      logger: silentLogger(),
+      routes: [{ method: 'GET', path: '/hold', handler: async (ex) => { arrived = true; await held; ex.sendJSON({ ok: true }) } }],
+      errorBody: (message, code) => ({ code, message }),
+      activity
+    })
+    await s.start()
+    try {
+      const t = targetOf(s.addresses()[0])
+      assert.equal(activity.busy, false)
+      const pending = httpRequest(t, { path: '/hold' })
+      await waitFor(() => arrived)
+      assert.equal(activity.busy, true)
+      release()
+      const r = await pending
+      assert.equal(r.body, '{"ok":true}\n')
+      await waitFor(() => !activity.busy)
+      // answered by the router itself (404): counted and released too
+      const r404 = await httpRequest(t, { path: '/nothing' })
+      assert.equal(r404.status, 404)
+      await waitFor(() => !activity.busy)
+    } finally {
+      await s.stop()
+    }
   })
 })

@@ -10,7 +10,7 @@ import { MemoryState } from '../fakes/memory-state.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { FakeIPFSConnectorInit } from '../fakes/fake-ipfs-connector.js'
 import type { PinInfo } from '../../src/api/types.js'
-import type { PinTracker } from '../../src/interfaces.js'
+import type { PinTracker, RequestActivity } from '../../src/interfaces.js'
 import type { StatelessPinTrackerInit } from '../../src/pintracker/index.js'
 import type { CID } from 'multiformats/cid'
 
@@ -30,7 +30,7 @@ export interface Harness {
   stop: () => Promise<void>
 }
 
-export async function startTracker (init: StatelessPinTrackerInit = {}, ipfsInit: FakeIPFSConnectorInit = {}, start = true): Promise<Harness> {
+export async function startTracker (init: StatelessPinTrackerInit = {}, ipfsInit: FakeIPFSConnectorInit = {}, start = true, extra: { activity?: RequestActivity } = {}): Promise<Harness> {
   const ipfs = new FakeIPFSConnector(ipfsInit)
   const state = new MemoryState()
   const tracker = createStatelessPinTracker({
@@ -39,7 +39,8 @@ export async function startTracker (init: StatelessPinTrackerInit = {}, ipfsInit
     peerId: PEER,
     peerName: () => PEER_NAME,
     ipfsId: () => ({ id: ipfs.peerId, addresses: IPFS_ADDRS }),
-    logger: silentLogger()
+    logger: silentLogger(),
+    activity: extra.activity
   }, init)
   if (start) {
     await tracker.start()

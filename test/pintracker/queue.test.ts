@@ -4,6 +4,7 @@ import { TrackerStatus } from '../../src/api/enums.js'
 import { testCid, testPin } from '../fakes/cids.js'
 import { STALL_CID } from '../fakes/fake-ipfs-connector.js'
 import { waitFor } from '../helpers/wait-for.js'
+import { createRequestActivity } from '../../src/utils/activity.js'
 import { collect, OTHER, startTracker } from './harness.js'
 import type { Harness } from './harness.js'
 
@@ -100,6 +101,35 @@ describe('pintracker: queues and workers', () => {
     for (const pin of pins) {
       assert.equal(await h.statusName(pin.cid), 'unpinned')
     }
+  })
+
+  it('runs one pin at a time while the APIs have requests in flight, concurrent_pins once they are idle', async () => {
+    const activity = createRequestActivity()
+    h = await startTracker({ concurrentPins: 3 }, {}, true, { activity })
+    const { ipfs, state, tracker } = h
+    ipfs.pause('pin')
+    const endRequest = activity.begin()
+    assert.equal(activity.busy, true)
+    const pins = Array.from({ length: 6 }, (_, i) => testPin(testCid(`busy${i}`)))
+    for (const pin of pins.slice(0, 5)) {
+      await state.add(pin)
+      await tracker.track(pin)
+    }
+    await waitFor(() => ipfs.waiting('pin') === 1)
+    // operations leave the queue synchronously when they start: only one did
+    assert.equal(await tracker.pinQueueSize(), 4)
+    assert.equal((await collect(tracker.statusAll(TrackerStatus.Pinning))).length, 1)
+
+    endRequest()
+    endRequest() // a second call changes nothing
+    assert.equal(activity.busy, false)
+    await state.add(pins[5])
+    await tracker.track(pins[5])
+    await waitFor(() => ipfs.waiting('pin') === 3)
+    assert.equal(await tracker.pinQueueSize(), 3)
+    ipfs.resume('pin')
+    await waitFor(() => ipfs.pinCount === 6)
+    assert.equal(ipfs.maxInFlightPins, 3)
   })
 
   it('cancels an in-flight pin when an unpin arrives, and unpins only after the pin settled', async () => {
