@@ -20,7 +20,7 @@
  */
 import { join } from 'node:path'
 import {
-  MiB, benchCid, bootstrapAddr, countLines, fmt, initPeer, machine, now, parseArgsLoose, pinLoad, report, request,
+  MiB, mbGoal, benchCid, bootstrapAddr, countLines, fmt, initPeer, machine, now, parseArgsLoose, pinLoad, report, request,
   launchDaemon, sleep, startKubo, stateImport, tempDir, waitFor, waitIdle, writePinset,
   benchNames, runBenches
 } from './lib/harness.js'
@@ -242,8 +242,8 @@ async function catchup (): Promise<void> {
     { name: `new peer catch-up on ${PINS} pins, from its start`, unit: 'items/s', values: rates, goal: 20000, kind: 'min', note: `rebroadcast_interval ${REBROADCAST}` },
     { name: 'new peer catch-up, from its first item', unit: 'items/s', values: ratesAfterFirst },
     { name: 'peer 2 and 3 initial catch-up (concurrently, from cluster start)', unit: 'items/s', values: [PINS / initialMs * 1000] },
-    { name: `peak RSS of the new peer (${PINS} pins)`, unit: 'MiB', values: newRss, goal: 300, kind: 'max' },
-    { name: `peak RSS of peers 1-3 (${PINS} pins, max of the three)`, unit: 'MiB', values: [Math.max(...rss)], goal: 300, kind: 'max' }
+    { name: `peak RSS of the new peer (${PINS} pins)`, unit: 'MiB', values: newRss, goal: mbGoal(300), kind: 'max' },
+    { name: `peak RSS of peers 1-3 (${PINS} pins, max of the three)`, unit: 'MiB', values: [Math.max(...rss)], goal: mbGoal(300), kind: 'max' }
   ], { pins: PINS, rssPeers: rss })
   for (const m of members) await m.daemon.stop()
 }

@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { silentLogger } from '../src/logging/index.js'
 import { CidFingerprintSet } from '../src/pintracker/cid-fingerprint-set.js'
-import { createStatelessPinTracker } from '../src/pintracker/index.js'
+import { BACKLOG_LIMIT, createStatelessPinTracker } from '../src/pintracker/index.js'
 import { counterCid, testPin } from '../test/fakes/cids.js'
 import { FakeIPFSConnector } from '../test/fakes/fake-ipfs-connector.js'
 import type { Pin } from '../src/api/types.js'
@@ -59,8 +59,13 @@ function used (): { heap: number, buffers: number } {
   return { heap: m.heapUsed, buffers: m.arrayBuffers }
 }
 
-/** Measures N track() calls against a stalled IPFS. */
-export async function measureQueue (n: number): Promise<QueueMemoryResult> {
+/**
+ * Measures N track() calls against a stalled IPFS. With `oneByOne`, every
+ * pin gets a queued operation (the backlog limit is lifted): the cost of an
+ * operation; otherwise the default backlog limit applies (pins beyond it are
+ * deferred to a state sweep): the cost per tracked pin.
+ */
+export async function measureQueue (n: number, oneByOne = true): Promise<QueueMemoryResult> {
   const ipfs = new FakeIPFSConnector()
   ipfs.pause('pin')
   const state = new SyntheticState()
@@ -71,7 +76,7 @@ export async function measureQueue (n: number): Promise<QueueMemoryResult> {
     peerName: () => 'bench',
     ipfsId: () => ({ id: ipfs.peerId, addresses: [] }),
     logger: silentLogger()
-  }, { maxPinQueueSize: n + 1 })
+  }, oneByOne ? { maxPinQueueSize: n + 1, backlogLimit: n + 1 } : { maxPinQueueSize: n + 1 })
   await tracker.start()
 
   const before = used()
@@ -124,8 +129,11 @@ export function measureFingerprintSet (n: number): SetMemoryResult {
 async function main (): Promise<void> {
   const n = Number(process.argv[2] ?? 1_000_000)
   const q = await measureQueue(n)
-  process.stdout.write(`track() x ${q.ops} against a stalled IPFS in ${q.seconds.toFixed(1)}s: ${q.queued} queued\n`)
+  process.stdout.write(`track() x ${q.ops} against a stalled IPFS, one operation each (no backlog limit), in ${q.seconds.toFixed(1)}s: ${q.queued} queued\n`)
   process.stdout.write(`  ${q.bytesPerOp.toFixed(1)} bytes/op (heap ${q.heapBytesPerOp.toFixed(1)}, array buffers ${q.arrayBufferBytesPerOp.toFixed(1)})\n`)
+  const d = await measureQueue(n, false)
+  process.stdout.write(`track() x ${d.ops} with the default backlog limit (${BACKLOG_LIMIT} operations, the rest deferred) in ${d.seconds.toFixed(1)}s: ${d.queued} queued\n`)
+  process.stdout.write(`  ${d.bytesPerOp.toFixed(1)} bytes per tracked pin (heap ${d.heapBytesPerOp.toFixed(1)}, array buffers ${d.arrayBufferBytesPerOp.toFixed(1)})\n`)
   const s = measureFingerprintSet(n)
   process.stdout.write(`IPFS pinset fingerprint set x ${s.cids}: ${s.bytesPerCid.toFixed(1)} bytes/pin (tables ${s.tableBytesPerCid.toFixed(1)})\n`)
 }

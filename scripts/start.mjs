@@ -18,9 +18,10 @@ if (!existsSync(join(folder, 'service.json'))) {
   if (init.status !== 0) process.exit(init.status ?? 1)
 }
 
-// fewer glibc malloc arenas: a lower resident size for the same work (see docs/BENCHMARKS.md)
-const env = { MALLOC_ARENA_MAX: '2', ...process.env }
-const child = spawn(process.execPath, [service, '--config', folder, 'daemon', ...process.argv.slice(2)], { stdio: 'inherit', env })
+// run as a program: its launcher starts node with the peer's runtime
+// settings (a lower peak RSS, see docs/BENCHMARKS.md), with this node
+const env = { ...process.env, NODE: process.execPath }
+const child = spawn(service, ['--config', folder, 'daemon', ...process.argv.slice(2)], { stdio: 'inherit', env })
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => { child.kill(sig) })
 }

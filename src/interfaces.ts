@@ -74,6 +74,11 @@ export interface ComponentLogger {
 // Datastore
 // ---------------------------------------------------------------------------
 
+export interface QueryOptions extends AbortOptions {
+  /** Resumes a listing: only keys sorting strictly after this one. */
+  after?: string
+}
+
 /**
  * An ordered, persistent key-value store (keys are strings, values bytes).
  * Keys use `/`-separated namespaces (`/c/s/k/<key>/v`).
@@ -87,14 +92,14 @@ export interface KVStore extends Startable {
   delete(key: string, options?: AbortOptions): Promise<void>
   /** Atomic batch of puts (value) and deletes (value undefined). */
   batch(ops: Array<{ key: string, value?: Uint8Array }>, options?: AbortOptions): Promise<void>
-  /** Entries whose key starts with `prefix`, in key order. */
-  query(prefix: string, options?: AbortOptions & { keysOnly?: boolean, limit?: number }): AsyncGenerator<{ key: string, value: Uint8Array }>
+  /** Entries whose key starts with `prefix` (and sorts after `after`, when given), in key order. */
+  query(prefix: string, options?: QueryOptions & { keysOnly?: boolean, limit?: number }): AsyncGenerator<{ key: string, value: Uint8Array }>
   /**
    * Optional: the entries of `query(prefix)` in chunks (arrays of up to a
    * thousand entries, never empty), for consumers of millions of entries
    * that process a chunk synchronously.
    */
-  queryChunks?(prefix: string, options?: AbortOptions): AsyncGenerator<Array<{ key: string, value: Uint8Array }>>
+  queryChunks?(prefix: string, options?: QueryOptions): AsyncGenerator<Array<{ key: string, value: Uint8Array }>>
   /** Deletes every key starting with `prefix`; returns how many. */
   deletePrefix(prefix: string, options?: AbortOptions): Promise<number>
   /** Optional: deletes every key starting with `prefix` without counting them (faster). */
@@ -107,12 +112,20 @@ export interface KVStore extends Startable {
 // State and consensus
 // ---------------------------------------------------------------------------
 
+export interface StateListOptions extends AbortOptions {
+  /**
+   * Resumes a listing where an earlier one stopped: only the pins whose
+   * state key sorts after this CID's (stored pins are listed in key order).
+   */
+  after?: CID
+}
+
 export interface ReadOnlyState {
   /** Throws PinNotFoundError when absent. */
   get(cid: CID, options?: AbortOptions): Promise<Pin>
   has(cid: CID, options?: AbortOptions): Promise<boolean>
   /** Streams the whole pinset (never loads it in memory). */
-  list(options?: AbortOptions): AsyncGenerator<Pin>
+  list(options?: StateListOptions): AsyncGenerator<Pin>
 }
 
 export interface WriteOnlyState {

@@ -103,6 +103,11 @@ export function percentile (xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]
 }
 
+/** A goal given in MB (10^6 bytes, as the issues state them) in MiB, the unit RSS is reported in. */
+export function mbGoal (mb: number): number {
+  return Math.floor(mb * 1e6 / MiB * 10) / 10
+}
+
 export const MiB = 1024 * 1024
 
 export function fmt (n: number, digits = 1): string {
@@ -190,10 +195,19 @@ export interface SpawnOptions {
 export function spawnNode (name: string, script: string, args: string[], logPath: string, opts: SpawnOptions = {}): Proc {
   const logFd = openSync(logPath, 'a')
   const outFd = opts.stdout === 'null' ? openSync('/dev/null', 'w') : logFd
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
-    env: opts.env ?? BASE_ENV,
-    stdio: ['ignore', outFd, logFd]
-  })
+  const env = opts.env ?? BASE_ENV
+  // `ipfs-cluster-service` runs as users run it: the launcher execs node
+  // with the peer's runtime settings (this node binary; node options for
+  // profiling through NODE_OPTIONS)
+  const child = script === SERVICE_BIN
+    ? spawn(script, args, {
+      env: { ...env, NODE: process.execPath, ...(opts.nodeArgs != null && opts.nodeArgs.length > 0 ? { NODE_OPTIONS: opts.nodeArgs.join(' ') } : {}) },
+      stdio: ['ignore', outFd, logFd]
+    })
+    : spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
+      env,
+      stdio: ['ignore', outFd, logFd]
+    })
   closeSync(logFd)
   if (outFd !== logFd) closeSync(outFd)
   children.add(child)

@@ -19,7 +19,7 @@ import { writeFile0600 } from '../config/files.js'
 import { acquireLock } from '../daemon/lock.js'
 import { createLogger } from '../logging/index.js'
 import { exists } from '../utils/fs.js'
-import { isMainModule, onShutdownSignals } from './process.js'
+import { isMainModule, onShutdownSignals, tuneDaemonRuntime } from './process.js'
 import type { Writer } from '../cli/index.js'
 import type { LoadedConfig } from '../config/index.js'
 
@@ -317,6 +317,7 @@ async function list (configFolder: string, name: string, env: Record<string, str
 
 
 if (isMainModule(PROGRAM_NAME, import.meta.url)) {
+  tuneDaemonRuntime()
   const code = await runFollow(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })
   process.exitCode = code
   setTimeout(() => process.exit(code), 100).unref()

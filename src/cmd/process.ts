@@ -2,6 +2,24 @@
  * What the three programs share about the process they run in.
  */
 import { pathToFileURL } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+
+/**
+ * V8 heap growth of the long-running programs (service, follow): after each
+ * full collection the old generation may grow to 1.2 × the live heap
+ * (V8's own factor goes up to 4 when allocation is fast, as in a catch-up
+ * of a million pins, whose live heap is small). Read by V8 at every
+ * collection, so it can be set at run time. The `bin/` launchers also
+ * start node with a smaller young generation (`--max-semi-space-size=8`)
+ * and `MALLOC_ARENA_MAX=2`, which only work from the start.
+ * See docs/BENCHMARKS.md (peak RSS of a peer with a million pins).
+ */
+export const HEAP_GROWING_PERCENT = 20
+
+/** Applies the runtime settings of a long-running program (see {@link HEAP_GROWING_PERCENT}). */
+export function tuneDaemonRuntime (): void {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
+}
 
 /**
  * True when the module at `moduleUrl` is the program being run: either it

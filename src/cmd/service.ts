@@ -17,7 +17,7 @@ import type { OfflineState } from '../daemon/offline.js'
 import { CLUSTER_FACILITIES, createLogger, LogLevelFormatError, parseLogLevels } from '../logging/index.js'
 import { multiaddrToSocket } from '../utils/multiaddr.js'
 import { exists } from '../utils/fs.js'
-import { isMainModule, onShutdownSignals } from './process.js'
+import { isMainModule, onShutdownSignals, tuneDaemonRuntime } from './process.js'
 import type { App, Context, Writer } from '../cli/index.js'
 import type { LoadedConfig } from '../config/index.js'
 import type { ExecutionLock } from '../daemon/lock.js'
@@ -655,6 +655,7 @@ export { CLUSTER_FACILITIES }
 
 
 if (isMainModule(PROGRAM_NAME, import.meta.url)) {
+  tuneDaemonRuntime()
   const code = await runService(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env })
   process.exitCode = code
   // do not wait for lingering sockets or timers

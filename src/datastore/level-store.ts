@@ -3,16 +3,19 @@ import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { DatastoreError, NotStartedError } from '../errors.js'
 import { throwIfAborted } from '../utils/abort.js'
-import type { AbortOptions, KVStore } from '../interfaces.js'
+import type { AbortOptions, KVStore, QueryOptions } from '../interfaces.js'
 
-/** LevelDB block cache (LevelDB: 8 MiB). */
-const DEFAULT_CACHE_SIZE = 16 * 1024 * 1024
+/** LevelDB block cache (LevelDB's default, 8 MiB). */
+const DEFAULT_CACHE_SIZE = 8 * 1024 * 1024
 /**
- * LevelDB write buffer (memtable) size: 32 MiB (LevelDB: 4 MiB). Bulk writes
- * (imports, catch-up) make fewer level-0 files and compactions: a 1M-pin
- * `state import` took 37 s with 4 MiB and 26 s with 16 MiB.
+ * LevelDB write buffer (memtable) size: 8 MiB (LevelDB: 4 MiB). A larger one
+ * makes bulk writes (imports, catch-up) faster (a 1M-pin `state import`:
+ * 37 s with 4 MiB, 26 s with 16 MiB) but costs twice its size in resident
+ * memory while a full memtable is flushed: with 32 MiB (and a 16 MiB cache)
+ * a peer catching up on a million pins peaked ~60 MiB higher, for no
+ * faster catch-up (docs/BENCHMARKS.md).
  */
-const DEFAULT_WRITE_BUFFER_SIZE = 32 * 1024 * 1024
+const DEFAULT_WRITE_BUFFER_SIZE = 8 * 1024 * 1024
 /** Target size of LevelDB table files (LevelDB: 2 MiB): fewer files to compact for large pinsets. */
 const DEFAULT_MAX_FILE_SIZE = 16 * 1024 * 1024
 /** Entries read from LevelDB per native round-trip when streaming. */
@@ -33,9 +36,9 @@ const EMPTY = new Uint8Array(0)
 export interface LevelKVStoreInit {
   /** Folder of the LevelDB database (created, mode 0700, when missing). */
   path: string
-  /** LevelDB block cache in bytes (default 16 MiB). */
+  /** LevelDB block cache in bytes (default 8 MiB). */
   cacheSize?: number
-  /** LevelDB write buffer (memtable) size in bytes (default 32 MiB). */
+  /** LevelDB write buffer (memtable) size in bytes (default 8 MiB). */
   writeBufferSize?: number
   /** Target size of LevelDB table files in bytes (default 16 MiB: fewer files to compact for large pinsets). */
   maxFileSize?: number
@@ -52,6 +55,16 @@ export function prefixUpperBound (prefix: string): string | undefined {
   const last = prefix.charCodeAt(prefix.length - 1)
   if (last >= 0xd800) return undefined
   return prefix.slice(0, -1) + String.fromCharCode(last + 1)
+}
+
+/** The LevelDB range of the keys starting with `prefix`, after `after` when given. */
+function queryRange (prefix: string, after: string | undefined): { gt?: string, gte?: string, lt?: string } {
+  const range: { gt?: string, gte?: string, lt?: string } = {}
+  if (after !== undefined && after >= prefix) range.gt = after
+  else if (prefix !== '') range.gte = prefix
+  const upper = prefixUpperBound(prefix)
+  if (upper !== undefined) range.lt = upper
+  return range
 }
 
 /**
@@ -218,12 +231,9 @@ export class LevelKVStore implements KVStore {
     await chained.write()
   }
 
-  async * query (prefix: string, options: AbortOptions & { keysOnly?: boolean, limit?: number } = {}): AsyncGenerator<{ key: string, value: Uint8Array }> {
+  async * query (prefix: string, options: QueryOptions & { keysOnly?: boolean, limit?: number } = {}): AsyncGenerator<{ key: string, value: Uint8Array }> {
     const db = this.open()
-    const upper = prefixUpperBound(prefix)
-    const range: { gte?: string, lt?: string, limit?: number } = {}
-    if (prefix !== '') range.gte = prefix
-    if (upper !== undefined) range.lt = upper
+    const range: { gt?: string, gte?: string, lt?: string, limit?: number } = queryRange(prefix, options.after)
     if (options.limit != null && options.limit >= 0) range.limit = options.limit
     const signal = options.signal
     if (options.keysOnly === true) {
@@ -260,12 +270,9 @@ export class LevelKVStore implements KVStore {
     }
   }
 
-  async * queryChunks (prefix: string, options: AbortOptions = {}): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+  async * queryChunks (prefix: string, options: QueryOptions = {}): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
     const db = this.open()
-    const upper = prefixUpperBound(prefix)
-    const range: { gte?: string, lt?: string } = {}
-    if (prefix !== '') range.gte = prefix
-    if (upper !== undefined) range.lt = upper
+    const range = queryRange(prefix, options.after)
     const it = db.iterator({ ...range, highWaterMarkBytes: ITERATOR_HIGH_WATER_BYTES })
     try {
       while (true) {

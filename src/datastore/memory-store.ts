@@ -1,6 +1,6 @@
 import { NotStartedError } from '../errors.js'
 import { throwIfAborted } from '../utils/abort.js'
-import type { AbortOptions, KVStore } from '../interfaces.js'
+import type { AbortOptions, KVStore, QueryOptions } from '../interfaces.js'
 
 const EMPTY = new Uint8Array(0)
 const QUERY_CHUNK = 1000
@@ -100,12 +100,13 @@ export class MemoryKVStore implements KVStore {
     }
   }
 
-  async * query (prefix: string, options: AbortOptions & { keysOnly?: boolean, limit?: number } = {}): AsyncGenerator<{ key: string, value: Uint8Array }> {
+  async * query (prefix: string, options: QueryOptions & { keysOnly?: boolean, limit?: number } = {}): AsyncGenerator<{ key: string, value: Uint8Array }> {
     this.check(options)
     let remaining = options.limit != null && options.limit >= 0 ? options.limit : Infinity
     // Resume by key after each chunk: concurrent writes are tolerated.
-    let cursor = prefix
-    let inclusive = true
+    const resume = options.after !== undefined && options.after >= prefix
+    let cursor = resume ? options.after as string : prefix
+    let inclusive = !resume
     while (remaining > 0) {
       this.check(options)
       const keys = this.keys()
@@ -127,7 +128,7 @@ export class MemoryKVStore implements KVStore {
     }
   }
 
-  async * queryChunks (prefix: string, options: AbortOptions = {}): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+  async * queryChunks (prefix: string, options: QueryOptions = {}): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
     let chunk: Array<{ key: string, value: Uint8Array }> = []
     for await (const entry of this.query(prefix, options)) {
       chunk.push(entry)

@@ -17,3 +17,16 @@ export const ERR_UNEXPECTEDLY_UNPINNED = 'the item should be pinned but it is no
  * once, 6,417/s with 1.
  */
 export const BUSY_CONCURRENT_PINS = 1
+
+/**
+ * Pin (and remote unpin) operations queued at which the tracker stops
+ * recording new ones one by one: a peer catching up on a million pins
+ * would otherwise hold a million queued operations (~90 bytes each). The
+ * pins beyond are *deferred*: reported `pin_queued`, and queued by a sweep
+ * of the state once the queue is down to {@link BACKLOG_RESUME}.
+ */
+export const BACKLOG_LIMIT = 50_000
+/** Queued operations at or below which a deferred sweep (re)starts. */
+export const BACKLOG_RESUME = 25_000
+/** Wait before a sweep that failed (IPFS unreachable) is tried again. */
+export const SWEEP_RETRY_MS = 10_000

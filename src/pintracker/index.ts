@@ -18,7 +18,14 @@
  *   see `activity`); one worker serves unpins (then remote unpins). Each queue holds at most
  *   `maxPinQueueSize` entries (QueueFullError beyond).
  * - Queued operations cost about 90 bytes each (no Pin objects are held;
- *   the pin is re-read from the state when its operation starts).
+ *   the pin is re-read from the state when its operation starts). Beyond
+ *   `backlogLimit` queued operations, new pins are *deferred* instead: no
+ *   operation is recorded, their status is `pin_queued` (not pinned in
+ *   IPFS while deferred pins exist), and once the queue is down to
+ *   `backlogResume` a sweep lists IPFS once and walks the state in key
+ *   order, queueing what is not pinned (pausing whenever the queue is full
+ *   again, resuming after the last pin it saw). A peer catching up on a
+ *   million pins so holds at most `backlogLimit` operations.
  *
  * @example
  * ```ts
@@ -31,13 +38,13 @@
  * for await (const info of tracker.statusAll(TrackerStatusError)) { ... }
  * ```
  */
-import { DEFAULT_CONCURRENT_PINS, DEFAULT_MAX_PIN_QUEUE_SIZE, DEFAULT_PRIORITY_PIN_MAX_AGE, DEFAULT_PRIORITY_PIN_MAX_RETRIES } from './constants.js'
+import { BACKLOG_LIMIT, BACKLOG_RESUME, DEFAULT_CONCURRENT_PINS, DEFAULT_MAX_PIN_QUEUE_SIZE, DEFAULT_PRIORITY_PIN_MAX_AGE, DEFAULT_PRIORITY_PIN_MAX_RETRIES } from './constants.js'
 import { StatelessPinTracker } from './stateless-pin-tracker.js'
 import type { StatelessTrackerConfig } from '../config/types.js'
 import type { ComponentLogger, IPFSConnector, PinTracker, ReadOnlyState, RequestActivity } from '../interfaces.js'
 
 export { StatelessPinTracker } from './stateless-pin-tracker.js'
-export { BUSY_CONCURRENT_PINS, ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
+export { BACKLOG_LIMIT, BACKLOG_RESUME, BUSY_CONCURRENT_PINS, ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
 
 export interface StatelessPinTrackerComponents {
   ipfs: IPFSConnector
@@ -59,7 +66,14 @@ export interface StatelessPinTrackerComponents {
 }
 
 /** `pin_tracker.stateless` settings; absent or non-positive values take the defaults. */
-export type StatelessPinTrackerInit = Partial<StatelessTrackerConfig>
+export type StatelessPinTrackerInit = Partial<StatelessTrackerConfig> & {
+  /** Queued operations beyond which new pins are deferred to a state sweep (default {@link BACKLOG_LIMIT}). */
+  backlogLimit?: number
+  /** Queued operations at or below which the sweep runs (default {@link BACKLOG_RESUME}, at most half the limit). */
+  backlogResume?: number
+  /** Wait before a sweep that could not list IPFS is tried again (ms, default 10 s). */
+  sweepRetryMs?: number
+}
 
 export function createStatelessPinTracker (components: StatelessPinTrackerComponents, init: StatelessPinTrackerInit = {}): PinTracker {
   const positive = (v: number | undefined, dflt: number): number => v != null && Number.isFinite(v) && v > 0 ? v : dflt
@@ -69,5 +83,7 @@ export function createStatelessPinTracker (components: StatelessPinTrackerCompon
     priorityPinMaxAge: positive(init.priorityPinMaxAge, DEFAULT_PRIORITY_PIN_MAX_AGE),
     priorityPinMaxRetries: Math.floor(positive(init.priorityPinMaxRetries, DEFAULT_PRIORITY_PIN_MAX_RETRIES))
   }
-  return new StatelessPinTracker(components, config)
+  const backlogLimit = Math.floor(positive(init.backlogLimit, BACKLOG_LIMIT))
+  const backlogResume = Math.min(Math.floor(positive(init.backlogResume, BACKLOG_RESUME)), Math.floor(backlogLimit / 2))
+  return new StatelessPinTracker(components, config, { backlogLimit, backlogResume, sweepRetryMs: init.sweepRetryMs })
 }

@@ -7,7 +7,7 @@ import { IPFSPinStatus, PinType, TrackerStatus, trackerStatusMatch } from '../ap
 import { IPFSError, QueueFullError } from '../errors.js'
 import { anySignal, throwIfAborted } from '../utils/abort.js'
 import { CidFingerprintSet } from './cid-fingerprint-set.js'
-import { BUSY_CONCURRENT_PINS, ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
+import { BUSY_CONCURRENT_PINS, ERR_UNEXPECTEDLY_UNPINNED, SWEEP_RETRY_MS } from './constants.js'
 import { OpQueue } from './op-queue.js'
 import { OperationPhase, OperationTracker, OperationType } from './operation-tracker.js'
 import type { OperationInfo, OperationTypeValue } from './operation-tracker.js'
@@ -35,6 +35,16 @@ const RECOVERABLE = TrackerStatus.PinError | TrackerStatus.UnpinError | TrackerS
 interface IPFSIdentity {
   id: string
   addresses: string[]
+}
+
+/** When pins are deferred to a state sweep instead of queued one by one. */
+export interface BacklogLimits {
+  /** Queued pin/remote operations at which new pins are deferred. */
+  backlogLimit: number
+  /** Queued operations at or below which the sweep (re)starts or resumes. */
+  backlogResume: number
+  /** Wait before a failed sweep is tried again (default {@link SWEEP_RETRY_MS}). */
+  sweepRetryMs?: number
 }
 
 /** One running operation (a worker's unit of work). */
@@ -66,10 +76,25 @@ export class StatelessPinTracker implements PinTracker {
   private pinsDone = 0
   private lastFailureLog = 0
   private failuresNotLogged = 0
+  /** See {@link BacklogLimits}. */
+  private readonly backlog: BacklogLimits
+  /** Pins deferred (no operation recorded) since the last sweep started. */
+  private deferred = 0
+  /** Deferred pins that no sweep has started on yet. */
+  private sweepNeeded = false
+  private sweeping = false
+  /** Deferred pins the running sweep has not queued yet (pinqueue metric). */
+  private sweepRemaining = 0
+  /** Resolves the sweep's wait for room in the queue. */
+  private roomWaiter: (() => void) | undefined
+  private sweepRetry: ReturnType<typeof setTimeout> | undefined
+  /** Settles when the running sweep has ended. */
+  private sweepDone: Promise<void> = Promise.resolve()
 
-  constructor (components: StatelessPinTrackerComponents, config: StatelessTrackerConfig) {
+  constructor (components: StatelessPinTrackerComponents, config: StatelessTrackerConfig, backlog: BacklogLimits = { backlogLimit: Infinity, backlogResume: 0 }) {
     this.components = components
     this.config = config
+    this.backlog = backlog
     this.log = components.logger.forComponent('pintracker')
     this.priorityQueue = new OpQueue(config.maxPinQueueSize)
     this.pinQueue = new OpQueue(config.maxPinQueueSize)
@@ -92,10 +117,15 @@ export class StatelessPinTracker implements PinTracker {
   async stop (): Promise<void> {
     this.started = false
     this.lifecycle.abort()
+    clearTimeout(this.sweepRetry)
+    this.sweepRetry = undefined
+    this.sweepNeeded = false
+    this.deferred = 0
     for (const run of this.running) {
       run.controller.abort()
     }
     await Promise.all([...this.running].map(async (run) => { await run.done }))
+    await this.sweepDone
     this.priorityQueue.clear()
     this.pinQueue.clear()
     this.unpinQueue.clear()
@@ -106,7 +136,7 @@ export class StatelessPinTracker implements PinTracker {
 
   async track (pin: Pin, options?: AbortOptions): Promise<void> {
     throwIfAborted(options?.signal)
-    this.enqueueForPin(pin)
+    this.enqueueForPin(pin, true)
   }
 
   async untrack (cid: CID, options?: AbortOptions): Promise<void> {
@@ -116,7 +146,19 @@ export class StatelessPinTracker implements PinTracker {
 
   async pinQueueSize (options?: AbortOptions): Promise<number> {
     throwIfAborted(options?.signal)
-    return this.ops.count(OperationType.Pin, OperationPhase.Queued)
+    return this.ops.count(OperationType.Pin, OperationPhase.Queued) + this.deferred + this.sweepRemaining
+  }
+
+  /** Whether some pins may be deferred (not queued one by one yet): unpinned ones are then `pin_queued`. */
+  private get backlogged (): boolean {
+    return this.sweepNeeded || this.sweeping
+  }
+
+  /** Status of an allocated pin not (fully) pinned in IPFS and without an operation. */
+  private notPinnedStatus (): { status: number, error: string } {
+    return this.backlogged
+      ? { status: TrackerStatus.PinQueued, error: '' }
+      : { status: TrackerStatus.UnexpectedlyUnpinned, error: ERR_UNEXPECTEDLY_UNPINNED }
   }
 
   async status (cid: CID, options?: AbortOptions): Promise<PinInfo> {
@@ -154,13 +196,14 @@ export class StatelessPinTracker implements PinTracker {
     switch (ipfsStatus) {
       case IPFSPinStatus.Direct:
       case IPFSPinStatus.Recursive:
+      case IPFSPinStatus.Indirect:
+      case IPFSPinStatus.Unpinned: {
         if (isPinnedFor(ipfsStatus, pin.maxDepth)) {
           return this.pinInfo(pin, ipfsId, TrackerStatus.Pinned, '')
         }
-        return this.pinInfo(pin, ipfsId, TrackerStatus.UnexpectedlyUnpinned, ERR_UNEXPECTEDLY_UNPINNED)
-      case IPFSPinStatus.Indirect:
-      case IPFSPinStatus.Unpinned:
-        return this.pinInfo(pin, ipfsId, TrackerStatus.UnexpectedlyUnpinned, ERR_UNEXPECTEDLY_UNPINNED)
+        const { status, error } = this.notPinnedStatus()
+        return this.pinInfo(pin, ipfsId, status, error)
+      }
       default:
         return this.pinInfo(pin, ipfsId, TrackerStatus.ClusterError, `unexpected IPFS pin status ${ipfsStatus}`)
     }
@@ -181,7 +224,9 @@ export class StatelessPinTracker implements PinTracker {
   async * statusAll (filter: number, options?: AbortOptions): AsyncGenerator<PinInfo> {
     const signal = options?.signal
     const ipfsId = this.components.ipfsId()
-    if (!trackerStatusMatch(NON_OPERATION_STATUSES, filter)) {
+    // deferred pins are pin_queued without an operation: finding them takes the state and IPFS
+    const wantsDeferred = this.backlogged && trackerStatusMatch(TrackerStatus.PinQueued, filter)
+    if (!trackerStatusMatch(NON_OPERATION_STATUSES, filter) && !wantsDeferred) {
       yield * this.operationStatuses(filter, ipfsId, options)
       return
     }
@@ -189,7 +234,7 @@ export class StatelessPinTracker implements PinTracker {
     let ipfsPins: CidFingerprintSet | null = null
     const pinsDoneBefore = this.pinsDone
     let rechecks = 0
-    if (trackerStatusMatch(IPFS_STATUSES, filter)) {
+    if (trackerStatusMatch(IPFS_STATUSES, filter) || wantsDeferred) {
       ipfsPins = await this.listIPFSPins(options)
     }
 
@@ -223,8 +268,7 @@ export class StatelessPinTracker implements PinTracker {
         if (ipfsStatus != null && isPinnedFor(ipfsStatus, pin.maxDepth)) {
           status = TrackerStatus.Pinned
         } else {
-          status = TrackerStatus.UnexpectedlyUnpinned
-          error = ERR_UNEXPECTEDLY_UNPINNED
+          ({ status, error } = this.notPinnedStatus())
         }
       }
       if (trackerStatusMatch(status, filter)) {
@@ -271,10 +315,22 @@ export class StatelessPinTracker implements PinTracker {
   // Queueing
   // -------------------------------------------------------------------------
 
-  /** Track logic: pin here, unpin when allocated elsewhere, nothing for meta pins. */
-  private enqueueForPin (pin: Pin): void {
+  /**
+   * Track logic: pin here, unpin when allocated elsewhere, nothing for meta
+   * pins. When `deferrable` and the backlog is full, a pin without an
+   * operation is deferred to a sweep instead.
+   */
+  private enqueueForPin (pin: Pin, deferrable = false): void {
     if (pin.type === PinType.Meta) {
       // Sharded: never pinned in IPFS; a meta pin cannot change type.
+      return
+    }
+    if (deferrable && this.queuedCount() >= this.backlog.backlogLimit && this.ops.find(pin.cid) < 0) {
+      if (!this.backlogged) {
+        this.log.info('more than %d pins queued: further pins are deferred and queued from the state as IPFS catches up', this.backlog.backlogLimit)
+      }
+      this.deferred++
+      this.sweepNeeded = true
       return
     }
     if (!this.isAllocatedHere(pin)) {
@@ -348,6 +404,100 @@ export class StatelessPinTracker implements PinTracker {
       this.activeUnpins++
       this.startRun(slot, () => { this.activeUnpins-- })
     }
+    if ((this.roomWaiter != null || this.sweepNeeded) && this.queuedCount() <= this.backlog.backlogResume) {
+      const wake = this.roomWaiter
+      this.roomWaiter = undefined
+      wake?.()
+      if (this.sweepNeeded && !this.sweeping && this.sweepRetry == null) this.startSweep()
+    }
+  }
+
+  /** Queued pin and remote-unpin operations (what the backlog limit counts). */
+  private queuedCount (): number {
+    return this.ops.count(OperationType.Pin, OperationPhase.Queued) + this.ops.count(OperationType.Remote, OperationPhase.Queued)
+  }
+
+  // -------------------------------------------------------------------------
+  // Deferred pins: the state sweep
+  // -------------------------------------------------------------------------
+
+  private startSweep (): void {
+    this.sweeping = true
+    this.sweepNeeded = false
+    this.sweepRemaining += this.deferred
+    this.deferred = 0
+    const signal = this.lifecycle.signal
+    const started = Date.now()
+    this.log.info('queueing deferred pins: sweeping the state (%d deferred)', this.sweepRemaining)
+    this.sweepDone = this.sweep(signal).then((queued) => {
+      this.log.info('deferred pins: sweep done in %ds, %d operations queued', Math.round((Date.now() - started) / 1000), queued)
+    }, (err) => {
+      if (signal.aborted) return
+      const retryMs = this.backlog.sweepRetryMs ?? SWEEP_RETRY_MS
+      this.log.error('queueing deferred pins failed (retrying in %ds): %s', retryMs / 1000, errorText(err))
+      this.sweepNeeded = true
+      this.sweepRetry = setTimeout(() => {
+        this.sweepRetry = undefined
+        this.dispatch()
+      }, retryMs)
+      this.sweepRetry.unref?.()
+    }).finally(() => {
+      this.sweeping = false
+      this.sweepRemaining = 0
+      this.roomWaiter = undefined
+      if (!signal.aborted) this.dispatch()
+    })
+  }
+
+  /**
+   * Lists IPFS once, then walks the state in key order and queues an
+   * operation for every pin that needs one and has none: a pin allocated
+   * here that IPFS does not hold as required, a pin allocated elsewhere that
+   * IPFS holds. Whenever the queue is full again it stops the listing
+   * (no iterator is held open) and resumes after the last pin it saw.
+   * Returns the number of operations queued.
+   */
+  private async sweep (signal: AbortSignal): Promise<number> {
+    const ipfsPins = await this.listIPFSPins({ signal })
+    let after: CID | undefined
+    let queued = 0
+    while (true) {
+      let full = false
+      for await (const pin of this.components.state().list({ signal, after })) {
+        after = pin.cid
+        if (pin.type === PinType.Meta || this.ops.find(pin.cid) >= 0) continue
+        const ipfsStatus = ipfsPins.get(pin.cid)
+        if (this.isAllocatedHere(pin)) {
+          if (ipfsStatus != null && isPinnedFor(ipfsStatus, pin.maxDepth)) continue
+          this.enqueue(pin.cid, OperationType.Pin, pin.timestamp)
+        } else {
+          if (ipfsStatus == null) continue
+          this.enqueue(pin.cid, OperationType.Remote, null)
+        }
+        queued++
+        if (this.sweepRemaining > 0) this.sweepRemaining--
+        if (this.queuedCount() >= this.backlog.backlogLimit) {
+          full = true
+          break
+        }
+      }
+      if (!full) return queued
+      await this.waitForRoom(signal)
+    }
+  }
+
+  /** Resolves once the queue is down to `backlogResume` (checked by dispatch). */
+  private async waitForRoom (signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal)
+    if (this.queuedCount() <= this.backlog.backlogResume) return
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.roomWaiter = () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
+    })
   }
 
   /** The slot of the oldest live queued entry (stale entries are dropped). */
@@ -463,7 +613,7 @@ export class StatelessPinTracker implements PinTracker {
           return await this.status(cid, options)
         }
         this.log.debug('restarting pin operation for %s', cid)
-        this.enqueueForPin(pin)
+        this.enqueueForPin(pin, true)
         break
       }
       case TrackerStatus.UnpinError: {

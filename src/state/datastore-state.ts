@@ -2,7 +2,7 @@ import { cidFromDsKey, cidToDsKey } from '../api/encoding.js'
 import { PinNotFoundError, withoutStack } from '../errors.js'
 import { pinFromProto, pinToProto } from './pin-codec.js'
 import type { Pin } from '../api/types.js'
-import type { AbortOptions, BatchingState, KVStore, Logger, State } from '../interfaces.js'
+import type { AbortOptions, BatchingState, KVStore, Logger, State, StateListOptions } from '../interfaces.js'
 import type { CID } from 'multiformats/cid'
 
 /** Full listings log their progress every this many pins (as the reference). */
@@ -133,10 +133,11 @@ export class DatastoreState implements BatchingState {
     return await this.store.has(this.key(cid), options)
   }
 
-  async * list (options?: AbortOptions): AsyncGenerator<Pin> {
+  async * list (options?: StateListOptions): AsyncGenerator<Pin> {
     const prefix = this.ns + '/'
     const cut = this.ns.length
-    yield * decodePinEntries(this.store.query(prefix, options), (k) => {
+    const after = options?.after != null ? this.key(options.after) : undefined
+    yield * decodePinEntries(this.store.query(prefix, { signal: options?.signal, after }), (k) => {
       const rest = k.slice(cut)
       // only direct children of the namespace
       return rest.indexOf('/', 1) === -1 ? rest : undefined

@@ -105,6 +105,29 @@ function compliance (name: string, make: (dir: string) => KVStore): void {
       assert.deepEqual(none, [])
     })
 
+    it('resumes a query after a key (after), also when that key is gone', async () => {
+      const ops = []
+      for (let i = 0; i < 2500; i++) ops.push({ key: `/p/${String(i).padStart(6, '0')}`, value: enc(String(i)) })
+      ops.push({ key: '/o', value: enc('before') }, { key: '/q', value: enc('after') })
+      await store.batch(ops)
+      const keys = async (after: string): Promise<string[]> => (await collect(store.query('/p/', { after }))).map(([key]) => key)
+      const rest = await keys('/p/001499')
+      assert.equal(rest.length, 1000)
+      assert.equal(rest[0], '/p/001500')
+      assert.equal(rest[999], '/p/002499')
+      await store.delete('/p/001500')
+      assert.equal((await keys('/p/001499'))[0], '/p/001501')
+      assert.equal((await keys('/p/0014995'))[0], '/p/001501') // between two keys
+      assert.deepEqual(await keys('/p/002499'), [])
+      // an `after` before the prefix is the whole prefix
+      assert.equal((await keys('/a')).length, 2499)
+      const chunked: string[] = []
+      assert.ok(store.queryChunks != null)
+      for await (const chunk of store.queryChunks('/p/', { after: '/p/002000' })) for (const e of chunk) chunked.push(e.key)
+      assert.equal(chunked.length, 499)
+      assert.equal(chunked[0], '/p/002001')
+    })
+
     it('applies batches of puts and deletes', async () => {
       await store.put('/a', enc('1'))
       await store.batch([{ key: '/a' }, { key: '/b', value: enc('2') }, { key: '/c', value: enc('3') }])

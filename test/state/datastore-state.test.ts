@@ -4,6 +4,7 @@ import { createMemoryKVStore } from '../../src/datastore/index.js'
 import { createDatastoreState, pinToProto } from '../../src/state/index.js'
 import { cidToDsKey } from '../../src/api/encoding.js'
 import { testPin } from '../helpers/pins.js'
+import { CID } from 'multiformats/cid'
 import type { KVStore } from '../../src/interfaces.js'
 
 async function names (it: AsyncIterable<{ name: string }>): Promise<string[]> {
@@ -34,6 +35,21 @@ describe('datastore state', () => {
     assert.equal(await state.has(testPin('a').cid), false)
     await assert.rejects(state.get(testPin('a').cid), { name: 'PinNotFoundError', message: 'pin is not part of the pinset' })
     assert.deepEqual(await names(state.list()), ['pin-b'])
+  })
+
+  it('resumes a listing after a pin, in key order', async () => {
+    const state = createDatastoreState({ store, namespace: '/pins' })
+    for (const n of ['a', 'b', 'c', 'd', 'e']) await state.add(testPin(n))
+    const all: string[] = []
+    for await (const p of state.list()) all.push(p.cid.toString())
+    assert.equal(all.length, 5)
+    const after: string[] = []
+    for await (const p of state.list({ after: CID.parse(all[1]) })) after.push(p.cid.toString())
+    assert.deepEqual(after, all.slice(2))
+    await state.rm(CID.parse(all[2]))
+    const gone: string[] = []
+    for await (const p of state.list({ after: CID.parse(all[2]) })) gone.push(p.cid.toString())
+    assert.deepEqual(gone, all.slice(3))
   })
 
   it('skips undecodable entries and keys of other namespaces when listing', async () => {

@@ -11,7 +11,7 @@ import type { PendingLookup } from './delta-builder.js'
 import { MerkleCRDT } from './merkle-crdt.js'
 import { compareBytes } from './sync.js'
 import type { Pin, PeerIdString } from '../../api/types.js'
-import type { AbortOptions, BatchingState, CRDTBroadcaster, CRDTInfo, ComponentLogger, Consensus, DAGSyncer, KVStore, Logger, PubSub, ReadOnlyState } from '../../interfaces.js'
+import type { AbortOptions, BatchingState, CRDTBroadcaster, CRDTInfo, ComponentLogger, Consensus, DAGSyncer, KVStore, Logger, PubSub, ReadOnlyState, StateListOptions } from '../../interfaces.js'
 import type { CRDTConfig } from '../../config/types.js'
 import type { CID } from 'multiformats/cid'
 
@@ -310,11 +310,12 @@ export class CRDTConsensus implements Consensus {
         if (pending !== undefined) return pending.present
         return await this.engine.has(key, options)
       },
-      list: (options?: AbortOptions) => this.list(options)
+      list: (options?: StateListOptions) => this.list(options)
     }
   }
 
-  private async * list (options?: AbortOptions): AsyncGenerator<Pin> {
+  private async * list (options?: StateListOptions): AsyncGenerator<Pin> {
+    const after = options?.after != null ? cidToDsKey(options.after) : undefined
     const batcher = this.batcher
     // The pending operations as they are now: a batch committed while we
     // list must not make its keys vanish from the listing.
@@ -322,13 +323,14 @@ export class CRDTConsensus implements Consensus {
     if (batcher != null && batcher.pending > 0) {
       pending = new Map()
       for (const key of batcher.pendingKeys()) {
+        if (after !== undefined && key <= after) continue
         const p = batcher.lookup(key)
         if (p !== undefined) pending.set(key, p)
       }
     }
     const engine = this.engine
     async function * chunks (): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
-      for await (const chunk of engine.entryChunks(options)) {
+      for await (const chunk of engine.entryChunks({ signal: options?.signal, after })) {
         if (pending == null || pending.size === 0) {
           yield chunk
           continue

@@ -31,7 +31,7 @@ import { Mutex, Semaphore, bytesEqual, compareBytes } from './sync.js'
 import type { Delta, DagNode, DeltaElement, InlineBlock } from './codec.js'
 import type { DeltaBuilder } from './delta-builder.js'
 import type { RepeatingTask } from '../../utils/repeating-task.js'
-import type { AbortOptions, CRDTInfo, DAGSyncer, KVStore, Logger } from '../../interfaces.js'
+import type { AbortOptions, CRDTInfo, DAGSyncer, KVStore, Logger, QueryOptions } from '../../interfaces.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -274,16 +274,19 @@ export class MerkleCRDT {
     return await this.store.has(this.keys.value(key), options)
   }
 
-  /** Streams `{ key, value }` of every key in the set, in key order. */
-  async * entries (options?: AbortOptions): AsyncGenerator<{ key: string, value: Uint8Array }> {
-    for await (const { key, value } of this.store.query(this.keys.valuesPrefix, options)) {
+  /**
+   * Streams `{ key, value }` of every key in the set, in key order (only
+   * the keys after `after`, when given).
+   */
+  async * entries (options?: AbortOptions & { after?: string }): AsyncGenerator<{ key: string, value: Uint8Array }> {
+    for await (const { key, value } of this.store.query(this.keys.valuesPrefix, this.resumeAt(options))) {
       const k = this.keys.keyOfValue(key)
       if (k !== undefined) yield { key: k, value }
     }
   }
 
   /** {@link entries} in chunks (never empty), for callers that process many synchronously. */
-  async * entryChunks (options?: AbortOptions): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+  async * entryChunks (options?: AbortOptions & { after?: string }): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
     if (this.store.queryChunks == null) {
       let chunk: Array<{ key: string, value: Uint8Array }> = []
       for await (const entry of this.entries(options)) {
@@ -296,7 +299,7 @@ export class MerkleCRDT {
       if (chunk.length > 0) yield chunk
       return
     }
-    for await (const raw of this.store.queryChunks(this.keys.valuesPrefix, options)) {
+    for await (const raw of this.store.queryChunks(this.keys.valuesPrefix, this.resumeAt(options))) {
       const chunk: Array<{ key: string, value: Uint8Array }> = []
       for (const { key, value } of raw) {
         const k = this.keys.keyOfValue(key)
@@ -304,6 +307,12 @@ export class MerkleCRDT {
       }
       if (chunk.length > 0) yield chunk
     }
+  }
+
+  /** Store query options resuming after the value of set key `after` (its other records sort before it). */
+  private resumeAt (options?: AbortOptions & { after?: string }): QueryOptions | undefined {
+    if (options?.after === undefined) return options
+    return { signal: options.signal, after: this.keys.value(options.after) }
   }
 
   private async getMany (keys: string[]): Promise<Array<Uint8Array | undefined>> {

@@ -11,7 +11,9 @@ import { CRDTTestNetwork } from '../../fakes/crdt-network.js'
 import { waitFor } from '../../helpers/wait-for.js'
 import { testPin } from '../../helpers/pins.js'
 import { digest, startReplica, stopAll } from './helpers.js'
+import { cidToDsKey } from '../../../src/api/encoding.js'
 import type { Replica } from './helpers.js'
+import type { CID } from 'multiformats/cid'
 
 const HOUR = 3600000
 
@@ -72,6 +74,27 @@ describe('CRDT consensus: batching', () => {
     assert.equal(await walCount(a), 4)
     // one delta for the first ten operations: one hook call per surviving pin
     assert.equal(b.events.length, 8)
+  })
+
+  it('resumes a state listing after a pin: stored and pending pins after it, in key order', async () => {
+    const a = await replica('a', batching(1000, HOUR))
+    const pins = Array.from({ length: 8 }, (_, i) => testPin(i))
+    for (const pin of pins.slice(0, 5)) await a.consensus.logPin(pin)
+    await a.consensus.commitPending()
+    for (const pin of pins.slice(5)) await a.consensus.logPin(pin) // pending
+    assert.equal(a.consensus.pendingOperations, 3)
+    const list = async (after?: CID): Promise<string[]> => {
+      const out: string[] = []
+      for await (const p of a.consensus.state().list({ after })) out.push(cidToDsKey(p.cid))
+      return out
+    }
+    const all = await list()
+    assert.equal(all.length, 8)
+    const byKey = [...pins].sort((x, y) => cidToDsKey(x.cid) < cidToDsKey(y.cid) ? -1 : 1)
+    assert.deepEqual([...all].sort(), byKey.map((p) => cidToDsKey(p.cid)))
+    const cut = byKey[3]
+    const rest = await list(cut.cid)
+    assert.deepEqual([...rest].sort(), byKey.slice(4).map((p) => cidToDsKey(p.cid)))
   })
 
   it('commits when the oldest item reaches max_batch_age', async () => {
