@@ -77,7 +77,8 @@ RUN set -eux; \
 # ordinary CLUSTER_* overrides: they are written into service.json by the first init and applied
 # again on every start, so they win over the file; override them with -e to change the addresses.
 # MALLOC_ARENA_MAX=2: fewer glibc malloc arenas for LevelDB's and libuv's threads; a peer catching
-# up on a million pins peaked about 100 MiB lower with it (docs/BENCHMARKS.md).
+# up on a million pins peaked about 100 MiB lower with it (docs/BENCHMARKS.md). The bin/ launchers
+# also default to it (with MALLOC_MMAP_THRESHOLD_=131072 and an 8 MiB V8 semi-space).
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     IPFS_CLUSTER_PATH=/data/ipfs-cluster \

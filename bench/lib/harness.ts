@@ -195,19 +195,19 @@ export interface SpawnOptions {
 export function spawnNode (name: string, script: string, args: string[], logPath: string, opts: SpawnOptions = {}): Proc {
   const logFd = openSync(logPath, 'a')
   const outFd = opts.stdout === 'null' ? openSync('/dev/null', 'w') : logFd
-  const env = opts.env ?? BASE_ENV
-  // `ipfs-cluster-service` runs as users run it: the launcher execs node
-  // with the peer's runtime settings (this node binary; node options for
-  // profiling through NODE_OPTIONS)
-  const child = script === SERVICE_BIN
-    ? spawn(script, args, {
-      env: { ...env, NODE: process.execPath, ...(opts.nodeArgs != null && opts.nodeArgs.length > 0 ? { NODE_OPTIONS: opts.nodeArgs.join(' ') } : {}) },
-      stdio: ['ignore', outFd, logFd]
-    })
-    : spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
-      env,
-      stdio: ['ignore', outFd, logFd]
-    })
+  let env = opts.env ?? BASE_ENV
+  let nodeArgs = opts.nodeArgs ?? []
+  if (script === SERVICE_BIN) {
+    // `ipfs-cluster-service` runs as users run it: with the runtime
+    // settings its launcher gives node (read from the launcher itself)
+    const launcher = launcherSettings(script)
+    env = { ...launcher.env, ...env }
+    nodeArgs = [...launcher.nodeArgs, ...nodeArgs]
+  }
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    env,
+    stdio: ['ignore', outFd, logFd]
+  })
   closeSync(logFd)
   if (outFd !== logFd) closeSync(outFd)
   children.add(child)
@@ -256,6 +256,19 @@ export function spawnNode (name: string, script: string, args: string[], logPath
   }
   onCleanup(async () => { await proc.stop(5000) })
   return proc
+}
+
+/**
+ * The settings a `bin/` launcher starts node with: the variables it
+ * defaults (`VAR="${VAR:-value}"`) and the node options before `"$0"`.
+ */
+export function launcherSettings (script: string): { env: Record<string, string>, nodeArgs: string[] } {
+  const line = readFileSync(script, 'utf8').split('\n').find((l) => l.includes('exec ')) ?? ''
+  const env: Record<string, string> = {}
+  for (const m of line.matchAll(/([A-Z_]+)="\$\{\1:-([^}]*)\}"/g)) env[m[1]] = m[2]
+  const beforeScript = line.slice(0, line.indexOf('"$0"'))
+  const nodeArgs = [...beforeScript.matchAll(/\s(--[a-z0-9-]+(?:=\S+)?)/g)].map((m) => m[1])
+  return { env, nodeArgs }
 }
 
 /** CPU time (user + system) of a live process in ms, or undefined. */

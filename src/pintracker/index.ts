@@ -14,8 +14,8 @@
  * - Pins whose timestamp is younger than `priorityPinMaxAge` and that were
  *   tried at most `priorityPinMaxRetries` times go to a priority queue;
  *   `concurrentPins` workers serve it before the normal queue (only
- *   `BUSY_CONCURRENT_PINS` while the peer's APIs have requests in flight,
- *   see `activity`); one worker serves unpins (then remote unpins). Each queue holds at most
+ *   `BUSY_CONCURRENT_PINS`, started at most every `BUSY_PIN_INTERVAL_MS`,
+ *   while the peer's APIs have requests in flight, see `activity`); one worker serves unpins (then remote unpins). Each queue holds at most
  *   `maxPinQueueSize` entries (QueueFullError beyond).
  * - Queued operations cost about 90 bytes each (no Pin objects are held;
  *   the pin is re-read from the state when its operation starts). Beyond
@@ -44,7 +44,7 @@ import type { StatelessTrackerConfig } from '../config/types.js'
 import type { ComponentLogger, IPFSConnector, PinTracker, ReadOnlyState, RequestActivity } from '../interfaces.js'
 
 export { StatelessPinTracker } from './stateless-pin-tracker.js'
-export { BACKLOG_LIMIT, BACKLOG_RESUME, BUSY_CONCURRENT_PINS, ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
+export { BACKLOG_LIMIT, BACKLOG_RESUME, BUSY_CONCURRENT_PINS, BUSY_PIN_INTERVAL_MS, ERR_UNEXPECTEDLY_UNPINNED } from './constants.js'
 
 export interface StatelessPinTrackerComponents {
   ipfs: IPFSConnector
@@ -73,6 +73,8 @@ export type StatelessPinTrackerInit = Partial<StatelessTrackerConfig> & {
   backlogResume?: number
   /** Wait before a sweep that could not list IPFS is tried again (ms, default 10 s). */
   sweepRetryMs?: number
+  /** Least time between pin starts while the APIs are busy (ms, default 20). */
+  busyPinIntervalMs?: number
 }
 
 export function createStatelessPinTracker (components: StatelessPinTrackerComponents, init: StatelessPinTrackerInit = {}): PinTracker {
@@ -85,5 +87,5 @@ export function createStatelessPinTracker (components: StatelessPinTrackerCompon
   }
   const backlogLimit = Math.floor(positive(init.backlogLimit, BACKLOG_LIMIT))
   const backlogResume = Math.min(Math.floor(positive(init.backlogResume, BACKLOG_RESUME)), Math.floor(backlogLimit / 2))
-  return new StatelessPinTracker(components, config, { backlogLimit, backlogResume, sweepRetryMs: init.sweepRetryMs })
+  return new StatelessPinTracker(components, config, { backlogLimit, backlogResume, sweepRetryMs: init.sweepRetryMs, busyPinIntervalMs: init.busyPinIntervalMs })
 }

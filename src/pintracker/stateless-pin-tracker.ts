@@ -7,7 +7,7 @@ import { IPFSPinStatus, PinType, TrackerStatus, trackerStatusMatch } from '../ap
 import { IPFSError, QueueFullError } from '../errors.js'
 import { anySignal, throwIfAborted } from '../utils/abort.js'
 import { CidFingerprintSet } from './cid-fingerprint-set.js'
-import { BUSY_CONCURRENT_PINS, ERR_UNEXPECTEDLY_UNPINNED, SWEEP_RETRY_MS } from './constants.js'
+import { BUSY_CONCURRENT_PINS, BUSY_PIN_INTERVAL_MS, ERR_UNEXPECTEDLY_UNPINNED, SWEEP_RETRY_MS } from './constants.js'
 import { OpQueue } from './op-queue.js'
 import { OperationPhase, OperationTracker, OperationType } from './operation-tracker.js'
 import type { OperationInfo, OperationTypeValue } from './operation-tracker.js'
@@ -45,6 +45,8 @@ export interface BacklogLimits {
   backlogResume: number
   /** Wait before a failed sweep is tried again (default {@link SWEEP_RETRY_MS}). */
   sweepRetryMs?: number
+  /** Least time between two pin starts while the APIs are busy (default {@link BUSY_PIN_INTERVAL_MS}). */
+  busyPinIntervalMs?: number
 }
 
 /** One running operation (a worker's unit of work). */
@@ -75,6 +77,10 @@ export class StatelessPinTracker implements PinTracker {
   /** Successful pins so far (tells statusAll that IPFS changed under it). */
   private pinsDone = 0
   private lastFailureLog = 0
+  /** When the last pin started while the APIs were busy. */
+  private lastBusyStart = 0
+  private paceTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly busyPinIntervalMs: number
   private failuresNotLogged = 0
   /** See {@link BacklogLimits}. */
   private readonly backlog: BacklogLimits
@@ -95,6 +101,7 @@ export class StatelessPinTracker implements PinTracker {
     this.components = components
     this.config = config
     this.backlog = backlog
+    this.busyPinIntervalMs = backlog.busyPinIntervalMs ?? BUSY_PIN_INTERVAL_MS
     this.log = components.logger.forComponent('pintracker')
     this.priorityQueue = new OpQueue(config.maxPinQueueSize)
     this.pinQueue = new OpQueue(config.maxPinQueueSize)
@@ -119,6 +126,8 @@ export class StatelessPinTracker implements PinTracker {
     this.lifecycle.abort()
     clearTimeout(this.sweepRetry)
     this.sweepRetry = undefined
+    clearTimeout(this.paceTimer)
+    this.paceTimer = undefined
     this.sweepNeeded = false
     this.deferred = 0
     for (const run of this.running) {
@@ -389,10 +398,26 @@ export class StatelessPinTracker implements PinTracker {
     if (!this.started) return
     // A worker that finishes calls this again: the full width comes back
     // within one operation once the APIs are idle.
-    const width = this.components.activity?.busy === true
+    // While the APIs are busy: one pin at a time, started at most every
+    // busyPinIntervalMs (a timer comes back when it is too early).
+    const busy = this.components.activity?.busy === true
+    let width = busy
       ? Math.min(BUSY_CONCURRENT_PINS, this.config.concurrentPins)
       : this.config.concurrentPins
+    if (busy && this.activePins < width) {
+      const wait = this.lastBusyStart + this.busyPinIntervalMs - Date.now()
+      if (wait > 0) {
+        width = 0
+        if (this.paceTimer == null && (this.priorityQueue.length > 0 || this.pinQueue.length > 0)) {
+          this.paceTimer = setTimeout(() => {
+            this.paceTimer = undefined
+            this.dispatch()
+          }, wait)
+        }
+      }
+    }
     while (this.activePins < width) {
+      if (busy) this.lastBusyStart = Date.now()
       const slot = this.takeFrom(this.priorityQueue) ?? this.takeFrom(this.pinQueue)
       if (slot == null) break
       this.activePins++

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { launcherSettings } from '../../bench/lib/harness.js'
 
 const run = promisify(execFile)
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -58,6 +59,10 @@ describe('bin launchers', () => {
         'arg=two words',
         'arg='
       ])
+    })
+
+    it(`${program}: the benchmarks start node with the same settings (read from the launcher)`, () => {
+      assert.deepEqual(launcherSettings(bin), { env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' }, nodeArgs: ['--max-semi-space-size=8'] })
     })
 
     it(`${program}: keeps malloc settings the user already chose`, async () => {

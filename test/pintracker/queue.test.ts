@@ -132,6 +132,27 @@ describe('pintracker: queues and workers', () => {
     assert.equal(ipfs.maxInFlightPins, 3)
   })
 
+  it('while the APIs are busy, starts a pin at most every busyPinIntervalMs', async () => {
+    const activity = createRequestActivity()
+    h = await startTracker({ concurrentPins: 3, busyPinIntervalMs: 300 }, {}, true, { activity })
+    const { ipfs, state, tracker } = h
+    const endRequest = activity.begin()
+    const pins = Array.from({ length: 3 }, (_, i) => testPin(testCid(`paced${i}`)))
+    for (const pin of pins) {
+      await state.add(pin)
+      await tracker.track(pin)
+    }
+    await waitFor(() => ipfs.pinCount === 1)
+    const first = Date.now()
+    // the next start waits for the interval, not for the first pin to end
+    assert.equal(ipfs.calls.pin, 1)
+    assert.equal(await tracker.pinQueueSize(), 2)
+    await waitFor(() => ipfs.pinCount === 3, { timeout: 5000 })
+    assert.ok(Date.now() - first >= 450, `3 paced pins done ${Date.now() - first} ms after the first`)
+    assert.equal(ipfs.maxInFlightPins, 1)
+    endRequest()
+  })
+
   it('cancels an in-flight pin when an unpin arrives, and unpins only after the pin settled', async () => {
     h = await startTracker({}, { abortLatency: 50 })
     const { ipfs, state, tracker } = h
