@@ -224,7 +224,7 @@ export class StatelessPinTracker implements PinTracker {
    *
    * Memory: the state is streamed one pin at a time. When the filter can
    * match `pinned` or `unexpectedly_unpinned`, the IPFS pinset is listed
-   * first into a {@link CidFingerprintSet} (about 19 bytes per IPFS pin at
+   * (when the first item needs it) into a {@link CidFingerprintSet} (about 19 bytes per IPFS pin at
    * a million pins; no CID objects or strings are kept), since the two
    * listings come in unrelated orders. When the filter only asks for
    * operation states (queued, pinning, unpinning, errors), only the
@@ -240,12 +240,13 @@ export class StatelessPinTracker implements PinTracker {
       return
     }
 
+    // IPFS is listed when the first item needs it (not at all for an
+    // empty state or one without pins allocated here: a peer that just
+    // joined, before its catch-up)
+    const needsIPFS = trackerStatusMatch(IPFS_STATUSES, filter) || wantsDeferred
     let ipfsPins: CidFingerprintSet | null = null
-    const pinsDoneBefore = this.pinsDone
+    let pinsDoneBefore = this.pinsDone
     let rechecks = 0
-    if (trackerStatusMatch(IPFS_STATUSES, filter) || wantsDeferred) {
-      ipfsPins = await this.listIPFSPins(options)
-    }
 
     const state = this.components.state()
     for await (const pin of state.list(options)) {
@@ -264,10 +265,14 @@ export class StatelessPinTracker implements PinTracker {
         status = TrackerStatus.Sharded
       } else if (!this.isAllocatedHere(pin)) {
         status = TrackerStatus.Remote
-      } else if (ipfsPins == null) {
+      } else if (!needsIPFS) {
         // The filter cannot match pinned/unexpectedly_unpinned.
         continue
       } else {
+        if (ipfsPins == null) {
+          pinsDoneBefore = this.pinsDone
+          ipfsPins = await this.listIPFSPins(options)
+        }
         let ipfsStatus = ipfsPins.get(pin.cid)
         if ((ipfsStatus == null || !isPinnedFor(ipfsStatus, pin.maxDepth)) && this.pinsDone !== pinsDoneBefore && rechecks < MAX_UNPINNED_RECHECKS) {
           // Pinned after IPFS was listed?

@@ -159,6 +159,24 @@ describe('pintracker: statusAll edge cases', () => {
     }
   })
 
+  it('does not list IPFS when no item needs it (empty state, only remote pins)', async () => {
+    const h = await startTracker()
+    try {
+      h.ipfs.setPinned(testCid('in-ipfs-only'))
+      assert.deepEqual(await collect(h.tracker.statusAll(TrackerStatus.Pinned | TrackerStatus.UnexpectedlyUnpinned)), [])
+      const remote = testPin(testCid('remote-only'), { allocations: [OTHER], replicationFactorMin: 1, replicationFactorMax: 1 })
+      await h.state.add(remote)
+      assert.deepEqual(statusMap(await collect(h.tracker.statusAll(0))), { [remote.cid.toString()]: 'remote' })
+      assert.equal(h.ipfs.calls.pinLs, 0)
+      const here = testPin(testCid('here'))
+      await h.state.add(here)
+      assert.equal(statusMap(await collect(h.tracker.statusAll(0)))[here.cid.toString()], 'unexpectedly_unpinned')
+      assert.equal(h.ipfs.calls.pinLs, 1)
+    } finally {
+      await h.stop()
+    }
+  })
+
   it('does not report as unexpectedly unpinned an item pinned after IPFS was listed', async () => {
     const h = await startTracker()
     try {
