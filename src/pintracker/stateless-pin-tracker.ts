@@ -37,8 +37,11 @@ interface IPFSIdentity {
   addresses: string[]
 }
 
-/** When pins are deferred to a state sweep instead of queued one by one. */
-export interface BacklogLimits {
+/**
+ * How much the tracker queues one by one (beyond, pins are deferred to a
+ * state sweep), and how it paces pins while the APIs are busy.
+ */
+export interface TrackerLimits {
   /** Queued pin/remote operations at which new pins are deferred. */
   backlogLimit: number
   /** Queued operations at or below which the sweep (re)starts or resumes. */
@@ -77,14 +80,14 @@ export class StatelessPinTracker implements PinTracker {
   /** Successful pins so far (tells statusAll that IPFS changed under it). */
   private pinsDone = 0
   private lastFailureLog = 0
+  private failuresNotLogged = 0
   /** When the last pin started while the APIs were busy. */
   private lastBusyStart = 0
   private paceTimer: ReturnType<typeof setTimeout> | undefined
   private readonly busyPinIntervalMs: number
-  private failuresNotLogged = 0
-  /** See {@link BacklogLimits}. */
-  private readonly backlog: BacklogLimits
-  /** Pins deferred (no operation recorded) since the last sweep started. */
+  /** See {@link TrackerLimits}. */
+  private readonly backlog: TrackerLimits
+  /** Pins deferred (no operation recorded) since the last sweep started (a CID tracked twice counts twice). */
   private deferred = 0
   /** Deferred pins that no sweep has started on yet. */
   private sweepNeeded = false
@@ -97,7 +100,7 @@ export class StatelessPinTracker implements PinTracker {
   /** Settles when the running sweep has ended. */
   private sweepDone: Promise<void> = Promise.resolve()
 
-  constructor (components: StatelessPinTrackerComponents, config: StatelessTrackerConfig, backlog: BacklogLimits = { backlogLimit: Infinity, backlogResume: 0 }) {
+  constructor (components: StatelessPinTrackerComponents, config: StatelessTrackerConfig, backlog: TrackerLimits = { backlogLimit: Infinity, backlogResume: 0 }) {
     this.components = components
     this.config = config
     this.backlog = backlog
@@ -401,10 +404,10 @@ export class StatelessPinTracker implements PinTracker {
   /** Starts queued operations while workers are free. */
   private dispatch (): void {
     if (!this.started) return
-    // A worker that finishes calls this again: the full width comes back
-    // within one operation once the APIs are idle.
     // While the APIs are busy: one pin at a time, started at most every
-    // busyPinIntervalMs (a timer comes back when it is too early).
+    // busyPinIntervalMs (a timer comes back when it is too early). A worker
+    // that finishes calls this again: the full width comes back within one
+    // operation once the APIs are idle.
     const busy = this.components.activity?.busy === true
     let width = busy
       ? Math.min(BUSY_CONCURRENT_PINS, this.config.concurrentPins)
@@ -422,9 +425,9 @@ export class StatelessPinTracker implements PinTracker {
       }
     }
     while (this.activePins < width) {
-      if (busy) this.lastBusyStart = Date.now()
       const slot = this.takeFrom(this.priorityQueue) ?? this.takeFrom(this.pinQueue)
       if (slot == null) break
+      if (busy) this.lastBusyStart = Date.now()
       this.activePins++
       this.startRun(slot, () => { this.activePins-- })
     }
