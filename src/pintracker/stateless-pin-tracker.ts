@@ -5,7 +5,7 @@
  */
 import { IPFSPinStatus, PinType, TrackerStatus, trackerStatusMatch } from '../api/enums.js'
 import { IPFSError, QueueFullError } from '../errors.js'
-import { anySignal, throwIfAborted } from '../utils/abort.js'
+import { anySignal, throwIfAborted, toAbortError } from '../utils/abort.js'
 import { CidFingerprintSet } from './cid-fingerprint-set.js'
 import { BUSY_CONCURRENT_PINS, BUSY_PIN_INTERVAL_MS, ERR_UNEXPECTEDLY_UNPINNED, SWEEP_RETRY_MS } from './constants.js'
 import { OpQueue } from './op-queue.js'
@@ -524,7 +524,7 @@ export class StatelessPinTracker implements PinTracker {
     throwIfAborted(signal)
     if (this.queuedCount() <= this.backlog.backlogResume) return
     await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => { reject(signal.reason) }
+      const onAbort = (): void => { reject(toAbortError(signal)) }
       signal.addEventListener('abort', onAbort, { once: true })
       this.roomWaiter = () => {
         signal.removeEventListener('abort', onAbort)

@@ -278,7 +278,7 @@ export class MerkleCRDT {
    * Streams `{ key, value }` of every key in the set, in key order (only
    * the keys after `after`, when given).
    */
-  async * entries (options?: AbortOptions & { after?: string }): AsyncGenerator<{ key: string, value: Uint8Array }> {
+  async * entries (options?: QueryOptions): AsyncGenerator<{ key: string, value: Uint8Array }> {
     for await (const { key, value } of this.store.query(this.keys.valuesPrefix, this.resumeAt(options))) {
       const k = this.keys.keyOfValue(key)
       if (k !== undefined) yield { key: k, value }
@@ -286,7 +286,7 @@ export class MerkleCRDT {
   }
 
   /** {@link entries} in chunks (never empty), for callers that process many synchronously. */
-  async * entryChunks (options?: AbortOptions & { after?: string }): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
+  async * entryChunks (options?: QueryOptions): AsyncGenerator<Array<{ key: string, value: Uint8Array }>> {
     if (this.store.queryChunks == null) {
       let chunk: Array<{ key: string, value: Uint8Array }> = []
       for await (const entry of this.entries(options)) {
@@ -310,7 +310,7 @@ export class MerkleCRDT {
   }
 
   /** Store query options resuming after the value of set key `after` (its other records sort before it). */
-  private resumeAt (options?: AbortOptions & { after?: string }): QueryOptions | undefined {
+  private resumeAt (options?: QueryOptions): QueryOptions | undefined {
     if (options?.after === undefined) return options
     return { signal: options.signal, after: this.keys.value(options.after) }
   }
